@@ -1,0 +1,72 @@
+//! Argument parsing and dispatch. Each command prints human text, or JSON on stdout with
+//! `--json`; errors go to stderr (see `main`).
+
+mod models;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use hookscribe::home::Home;
+use serde::Serialize;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "hookscribe",
+    version,
+    about = "Local Whisper transcription with signed, durable webhooks"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Show the version, data directory and default model
+    Info {
+        #[arg(long)]
+        json: bool,
+    },
+    /// List, download, import and choose Whisper models
+    #[command(subcommand)]
+    Models(models::ModelsCommand),
+}
+
+/// Logs go to stderr; `HOOKSCRIBE_LOG` (or `RUST_LOG`) sets the filter, default `warn`.
+pub fn init_logging() {
+    let filter = std::env::var("HOOKSCRIBE_LOG")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .unwrap_or_else(|_| "warn".to_string());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+pub fn run(cli: Cli) -> Result<()> {
+    let home = Home::from_env()?;
+    match cli.command {
+        Command::Info { json } => info(&home, json),
+        Command::Models(command) => models::run(&home, command),
+    }
+}
+
+fn info(home: &Home, json: bool) -> Result<()> {
+    let status = hookscribe::engine_status(home)?;
+    if json {
+        return print_json(&status);
+    }
+    println!("Hookscribe {}", status.version);
+    println!("data directory: {}", status.home.display());
+    let state = if status.default_model_installed {
+        "installed"
+    } else {
+        "not installed"
+    };
+    println!("default model:  {} ({state})", status.default_model);
+    Ok(())
+}
+
+pub fn print_json(value: &impl Serialize) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}

