@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{ct2_tiny_en, read_wav, run_cli, speak, temp_home};
+use common::{ct2_base_parts, ct2_tiny_en, read_wav, run_cli, speak, temp_home};
 use hookscribe::asr::{Model, Options, SAMPLE_RATE};
 use hookscribe::models::{ModelInfo, Models};
 use hookscribe::text::word_error_rate;
@@ -11,7 +11,14 @@ use hookscribe::text::word_error_rate;
 const SENTENCE: &str = "The quick brown fox jumps over the lazy dog. \
     Please send the meeting notes to the team by Friday afternoon.";
 
-fn transcribe_speech(model_path: &std::path::Path) -> String {
+fn transcribe_speech(model_path: &std::path::Path) -> hookscribe::asr::Transcript {
+    transcribe_speech_in(model_path, Some("en"))
+}
+
+fn transcribe_speech_in(
+    model_path: &std::path::Path,
+    language: Option<&str>,
+) -> hookscribe::asr::Transcript {
     let dir = tempfile::tempdir().unwrap();
     let wav = dir.path().join("speech.wav");
     speak(SENTENCE, &wav);
@@ -19,7 +26,7 @@ fn transcribe_speech(model_path: &std::path::Path) -> String {
     assert_eq!(rate, SAMPLE_RATE);
     let model = Model::load(model_path).expect("whisper.cpp loads the imported model");
     let options = Options {
-        language: Some("en".into()),
+        language: language.map(str::to_string),
         threads: Some(2),
         ..Options::default()
     };

@@ -14,6 +14,8 @@ use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
+use super::le::{read_u16, read_u32, read_u8};
+
 /// CTranslate2's dtype codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DType {
@@ -341,24 +343,6 @@ fn index(
         }
     }
     Ok(variables)
-}
-
-fn read_u8(reader: &mut impl Read) -> io::Result<u8> {
-    let mut buf = [0u8; 1];
-    reader.read_exact(&mut buf)?;
-    Ok(buf[0])
-}
-
-fn read_u16(reader: &mut impl Read) -> io::Result<u16> {
-    let mut buf = [0u8; 2];
-    reader.read_exact(&mut buf)?;
-    Ok(u16::from_le_bytes(buf))
-}
-
-fn read_u32(reader: &mut impl Read) -> io::Result<u32> {
-    let mut buf = [0u8; 4];
-    reader.read_exact(&mut buf)?;
-    Ok(u32::from_le_bytes(buf))
 }
 
 /// A u16-length string; CTranslate2 includes a trailing NUL in the length.

