@@ -30,10 +30,7 @@ fn transcribe_speech_in(
         threads: Some(2),
         ..Options::default()
     };
-    model
-        .transcribe(&samples, &options)
-        .expect("transcribe")
-        .text
+    model.transcribe(&samples, &options).expect("transcribe")
 }
 
 fn import_and_check(extra: &[&str], expected_name: &str, weights: &str) {
@@ -56,11 +53,44 @@ fn import_and_check(extra: &[&str], expected_name: &str, weights: &str) {
     assert_eq!(info.hparams.n_audio_layer, 4);
     assert_eq!(info.hparams.n_text_head, 6);
 
-    let text = transcribe_speech(&path);
+    let text = transcribe_speech(&path).text;
     let wer = word_error_rate(SENTENCE, &text);
+    eprintln!("{expected_name}: WER {wer:.3}, heard {text:?}");
     assert!(
         wer <= 0.15,
         "WER {wer:.2} > 0.15 for {expected_name}: heard {text:?}"
+    );
+}
+
+#[test]
+fn multilingual_base_from_two_byte_parts_detects_english_and_transcribes_it() {
+    let (_dir, home) = temp_home();
+    let source = ct2_base_parts();
+    let (ok, stdout, stderr) = run_cli(
+        &home,
+        &["models", "import", source.to_str().unwrap(), "--json"],
+    );
+    assert!(ok, "import failed: {stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["name"], "base");
+    assert_eq!(report["multilingual"], true);
+    let path = Models::open(&home).unwrap().resolve("base").unwrap();
+    let info = ModelInfo::read(&path).unwrap();
+    assert_eq!(info.hparams.n_vocab, 51865);
+    assert_eq!(info.hparams.n_audio_layer, 6);
+
+    let transcript = transcribe_speech_in(&path, None);
+    assert_eq!(
+        transcript.language.as_deref(),
+        Some("en"),
+        "language detection"
+    );
+    let wer = word_error_rate(SENTENCE, &transcript.text);
+    eprintln!("base: WER {wer:.3}, heard {:?}", transcript.text);
+    assert!(
+        wer <= 0.15,
+        "WER {wer:.2} > 0.15: heard {:?}",
+        transcript.text
     );
 }
 

@@ -160,10 +160,7 @@ fn list(models: &Models, json: bool) -> Result<()> {
     if json {
         return print_json(&rows);
     }
-    println!(
-        "{:<22} {:>9}  {:<13} {}",
-        "NAME", "SIZE", "LANGUAGES", "STATUS"
-    );
+    println!("{:<22} {:>9}  {:<13} STATUS", "NAME", "SIZE", "LANGUAGES");
     for row in rows {
         let languages = match row.languages {
             Some(catalog::Languages::English) => "English",

@@ -7,7 +7,7 @@
 //! (innermost first), name, data`. All little-endian.
 
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Read, Seek, Write};
+use std::io::{self, BufReader, BufWriter, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use super::le::{read_i32, read_u32};

@@ -28,8 +28,8 @@ const SESSION_TIMEOUT_MS = 30_000; // driver start-up + app launch
 const ELEMENT_TIMEOUT_MS = 30_000; // page load + engine_status answer
 const POLL_MS = 250;
 
-// W3C element reference key, and the legacy JSON Wire one.
-const ELEMENT_KEYS = ['element-6066-11e4-a4b4-0cd4a0a3e75c', 'ELEMENT'];
+// The W3C WebDriver element key, and the legacy JSON Wire one.
+const ELEMENT_KEYS = ['element-6066-11e4-a52e-4f735466cecf', 'ELEMENT'];
 
 class WebDriverError extends Error {
   constructor(method, path, status, error, message) {
