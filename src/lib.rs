@@ -4,8 +4,12 @@
 //! thin callers of this crate. See `docs/ARCHITECTURE.md` for the map.
 
 pub mod asr;
+pub mod audio;
+pub mod cancel;
+pub mod export;
 pub mod home;
 pub mod models;
+pub mod pipeline;
 pub mod store;
 pub mod text;
 

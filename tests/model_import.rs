@@ -30,7 +30,14 @@ fn transcribe_speech_in(
         threads: Some(2),
         ..Options::default()
     };
-    model.transcribe(&samples, &options).expect("transcribe")
+    model
+        .transcribe(
+            &samples,
+            &options,
+            |_| {},
+            &hookscribe::cancel::CancelFlag::new(),
+        )
+        .expect("transcribe")
 }
 
 fn import_and_check(extra: &[&str], expected_name: &str, weights: &str) {

@@ -1,13 +1,25 @@
 //! Speech recognition with whisper.cpp (through whisper-rs).
 //!
-//! A [`Model`] is loaded once and reused; each transcription gets a fresh whisper state.
-//! Input is 16 kHz mono f32 samples (see the `audio` module for decoding files).
+//! A [`Model`] is loaded once and reused (see [`ModelCache`]); each transcription gets a
+//! fresh whisper state. Audio arrives as a stream of 16 kHz mono chunks and is transcribed
+//! in windows of a few minutes, each cut at a segment end, with the previous window's text
+//! as the prompt: memory stays flat however long the recording (whisper.cpp would otherwise
+//! compute the mel spectrogram of the whole input up front), and decoding overlaps
+//! transcription.
 
+mod callbacks;
+mod guard;
+mod window;
+
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use serde::Serialize;
-use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters};
+use whisper_rs::{WhisperContext, WhisperContextParameters};
+
+use crate::cancel::CancelFlag;
 
 /// Whisper's input sample rate.
 pub const SAMPLE_RATE: u32 = 16_000;
@@ -16,24 +28,34 @@ pub const SAMPLE_RATE: u32 = 16_000;
 pub enum AsrError {
     #[error("cannot load the model {path}: {reason}")]
     Load { path: PathBuf, reason: String },
-    #[error("transcription failed: {0}")]
-    Transcribe(String),
-    #[error("no audio to transcribe")]
-    Empty,
+    #[error("whisper.cpp failed: {0}")]
+    Whisper(String),
+    #[error("cancelled")]
+    Cancelled,
+    #[error("language '{0}' is not one Whisper knows; use a code such as en, de, fr, or auto")]
+    UnknownLanguage(String),
+    #[error("the model {model} understands English only; it cannot transcribe '{language}' or translate (use a multilingual model such as base or small)")]
+    EnglishOnly { model: String, language: String },
+    /// The audio source failed part-way (a decode error).
+    #[error("{0}")]
+    Source(String),
 }
 
 /// Options for one transcription.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// `None` detects the language; otherwise a code such as `en`.
+    /// `None` or `auto` detects the language; otherwise a code such as `en`.
     pub language: Option<String>,
+    /// Translate to English instead of transcribing.
     pub translate: bool,
     /// `None` uses the number of physical cores.
     pub threads: Option<usize>,
-    /// Vocabulary hints passed as the initial prompt.
+    /// Vocabulary hints (names, jargon) passed as the initial prompt.
     pub prompt: Option<String>,
     /// Beam width; 1 is greedy decoding.
     pub beam_size: usize,
+    /// Also report each word's start and end.
+    pub word_timestamps: bool,
 }
 
 impl Default for Options {
@@ -44,41 +66,57 @@ impl Default for Options {
             threads: None,
             prompt: None,
             beam_size: 5,
+            word_timestamps: false,
         }
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Segment {
-    /// Seconds from the start of the audio.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct Word {
     pub start: f64,
     pub end: f64,
     pub text: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct Segment {
+    /// Seconds from the start of the audio.
+    pub start: f64,
+    pub end: f64,
+    pub text: String,
+    /// Per-word times, when word timestamps were asked for.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub words: Vec<Word>,
+}
+
+impl Segment {
+    pub fn new(start: f64, end: f64, text: impl Into<String>) -> Self {
+        Self {
+            start,
+            end,
+            text: text.into(),
+            words: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Transcript {
     pub text: String,
     pub segments: Vec<Segment>,
+    /// Detected (or given) language code.
     pub language: Option<String>,
+    /// The model's name (its file name without `.bin`).
+    pub model: String,
     pub audio_seconds: f64,
-    #[serde(with = "seconds")]
-    pub processing: Duration,
-}
-
-mod seconds {
-    pub fn serialize<S: serde::Serializer>(
-        d: &std::time::Duration,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        s.serialize_f64(d.as_secs_f64())
-    }
+    pub processing_seconds: f64,
 }
 
 /// A loaded whisper model.
 pub struct Model {
     context: WhisperContext,
     path: PathBuf,
+    name: String,
 }
 
 impl Model {
@@ -100,9 +138,16 @@ impl Model {
                     "whisper.cpp refused it ({e}); is it a whisper ggml model?"
                 ))
             })?;
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .map(|n| n.strip_suffix(".bin").unwrap_or(n).to_string())
+            .unwrap_or_default();
+        tracing::debug!(model = %name, path = %path.display(), "model loaded");
         Ok(Self {
             context,
             path: path.to_path_buf(),
+            name,
         })
     }
 
@@ -110,82 +155,136 @@ impl Model {
         &self.path
     }
 
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
     pub fn is_multilingual(&self) -> bool {
         self.context.is_multilingual()
     }
 
-    /// Transcribes 16 kHz mono samples.
-    pub fn transcribe(&self, samples: &[f32], options: &Options) -> Result<Transcript, AsrError> {
-        if samples.is_empty() {
-            return Err(AsrError::Empty);
-        }
+    /// Transcribes 16 kHz mono samples held in memory.
+    pub fn transcribe(
+        &self,
+        samples: &[f32],
+        options: &Options,
+        progress: impl FnMut(u8),
+        cancel: &CancelFlag,
+    ) -> Result<Transcript, AsrError> {
+        let chunks = std::iter::once(Ok::<_, AsrError>(samples.to_vec()));
+        self.transcribe_stream(
+            chunks,
+            Some(samples.len() as u64),
+            options,
+            progress,
+            cancel,
+        )
+    }
+
+    /// Transcribes 16 kHz mono audio arriving in chunks (as a decoder produces it).
+    /// `total_samples` (if known) makes progress exact; `progress` gets whole percents,
+    /// never decreasing, ending at 100 on success.
+    pub fn transcribe_stream<E: std::fmt::Display>(
+        &self,
+        chunks: impl IntoIterator<Item = Result<Vec<f32>, E>>,
+        total_samples: Option<u64>,
+        options: &Options,
+        mut progress: impl FnMut(u8),
+        cancel: &CancelFlag,
+    ) -> Result<Transcript, AsrError> {
         let started = Instant::now();
-        let mut state = self
-            .context
-            .create_state()
-            .map_err(|e| AsrError::Transcribe(e.to_string()))?;
-        let strategy = if options.beam_size > 1 {
-            SamplingStrategy::BeamSearch {
-                beam_size: options.beam_size as i32,
-                patience: -1.0,
+        let language = self.check_language(options)?;
+        let mut monotonic = callbacks::Monotonic::new(&mut progress);
+        let mut run = window::Run::new(self, options, language, cancel)?;
+        let mut buffer = window::Buffer::default();
+        for chunk in chunks {
+            if cancel.is_cancelled() {
+                return Err(AsrError::Cancelled);
             }
-        } else {
-            SamplingStrategy::Greedy { best_of: 1 }
-        };
-        let mut params = FullParams::new(strategy);
-        params.set_n_threads(options.threads.unwrap_or_else(default_threads) as i32);
-        params.set_translate(options.translate);
-        // English-only models ignore the language; "auto" on them would be an error.
-        let language = match (&options.language, self.is_multilingual()) {
-            (_, false) => Some("en"),
-            (Some(code), true) if code != "auto" => Some(code.as_str()),
-            _ => Some("auto"),
-        };
-        params.set_language(language);
-        if let Some(prompt) = &options.prompt {
-            params.set_initial_prompt(prompt);
-        }
-        params.set_print_special(false);
-        params.set_print_progress(false);
-        params.set_print_realtime(false);
-        params.set_print_timestamps(false);
-        params.set_suppress_nst(true);
-
-        state
-            .full(params, samples)
-            .map_err(|e| AsrError::Transcribe(e.to_string()))?;
-
-        let mut segments = Vec::new();
-        for segment in state.as_iter() {
-            let text = segment
-                .to_str_lossy()
-                .map_err(|e| AsrError::Transcribe(e.to_string()))?
-                .trim()
-                .to_string();
-            if text.is_empty() {
-                continue;
+            let chunk = chunk.map_err(|e| AsrError::Source(e.to_string()))?;
+            buffer.push(&chunk);
+            while buffer.len() >= window::WINDOW_SAMPLES {
+                run.window(&mut buffer, false, total_samples, &mut monotonic)?;
             }
-            // whisper.cpp timestamps are in centiseconds.
-            segments.push(Segment {
-                start: segment.start_timestamp() as f64 / 100.0,
-                end: segment.end_timestamp() as f64 / 100.0,
-                text,
-            });
         }
+        while !buffer.is_empty() {
+            run.window(&mut buffer, true, total_samples, &mut monotonic)?;
+        }
+        monotonic.report(100);
+        let (segments, language) = run.finish();
         let text = segments
             .iter()
             .map(|s| s.text.as_str())
             .collect::<Vec<_>>()
             .join(" ");
-        let lang_id = state.full_lang_id_from_state();
-        let language = whisper_rs::get_lang_str(lang_id).map(str::to_string);
         Ok(Transcript {
             text,
             segments,
             language,
-            audio_seconds: samples.len() as f64 / SAMPLE_RATE as f64,
-            processing: started.elapsed(),
+            model: self.name.clone(),
+            audio_seconds: buffer.consumed() as f64 / SAMPLE_RATE as f64,
+            processing_seconds: started.elapsed().as_secs_f64(),
         })
+    }
+
+    /// The language to pass to whisper.cpp (`None` = detect).
+    fn check_language(&self, options: &Options) -> Result<Option<&'static str>, AsrError> {
+        let requested = options
+            .language
+            .as_deref()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.eq_ignore_ascii_case("auto"))
+            .map(str::to_ascii_lowercase);
+        let known = match &requested {
+            Some(code) => Some(
+                whisper_rs::get_lang_id(code)
+                    .and_then(whisper_rs::get_lang_str)
+                    .ok_or_else(|| AsrError::UnknownLanguage(code.clone()))?,
+            ),
+            None => None,
+        };
+        if self.is_multilingual() {
+            return Ok(known);
+        }
+        // English-only models: English is the only answer, and they cannot translate.
+        match requested.as_deref() {
+            Some(code) if code != "en" => Err(AsrError::EnglishOnly {
+                model: self.name.clone(),
+                language: code.to_string(),
+            }),
+            _ if options.translate => Err(AsrError::EnglishOnly {
+                model: self.name.clone(),
+                language: "translate".into(),
+            }),
+            _ => Ok(Some("en")),
+        }
+    }
+}
+
+/// A model file as loaded: its path and modification time (a replaced file is reloaded).
+type ModelKey = (PathBuf, Option<std::time::SystemTime>);
+
+/// Models loaded once and shared, keyed by file.
+#[derive(Default)]
+pub struct ModelCache {
+    models: Mutex<HashMap<ModelKey, Arc<Model>>>,
+}
+
+impl ModelCache {
+    pub fn get(&self, path: &Path) -> Result<Arc<Model>, AsrError> {
+        let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        let modified = std::fs::metadata(&canonical)
+            .and_then(|m| m.modified())
+            .ok();
+        let key = (canonical, modified);
+        let mut models = self.models.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(model) = models.get(&key) {
+            return Ok(model.clone());
+        }
+        let model = Arc::new(Model::load(path)?);
+        models.retain(|(p, _), _| *p != key.0);
+        models.insert(key, model.clone());
+        Ok(model)
     }
 }
 

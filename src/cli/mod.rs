@@ -2,6 +2,7 @@
 //! `--json`; errors go to stderr (see `main`).
 
 mod models;
+mod transcribe;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -26,6 +27,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Transcribe audio or video files
+    Transcribe(transcribe::TranscribeArgs),
     /// List, download, import and choose Whisper models
     #[command(subcommand)]
     Models(models::ModelsCommand),
@@ -47,6 +50,7 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Info { json } => info(&home, json),
         Command::Models(command) => models::run(&home, command),
+        Command::Transcribe(args) => transcribe::run(&home, args),
     }
 }
 
@@ -64,6 +68,21 @@ fn info(home: &Home, json: bool) -> Result<()> {
     };
     println!("default model:  {} ({state})", status.default_model);
     Ok(())
+}
+
+/// Runs `cancel` on the first Ctrl-C so work can stop cleanly; a second Ctrl-C exits.
+pub fn on_interrupt(cancel: impl Fn() + Send + 'static) {
+    let pressed = std::sync::atomic::AtomicBool::new(false);
+    let result = ctrlc::set_handler(move || {
+        if pressed.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+        eprintln!("\nstopping… (Ctrl-C again to quit at once)");
+        cancel();
+    });
+    if let Err(error) = result {
+        tracing::debug!(%error, "no Ctrl-C handler");
+    }
 }
 
 pub fn print_json(value: &impl Serialize) -> Result<()> {

@@ -1,0 +1,430 @@
+//! Windowed transcription: whisper.cpp runs on a few minutes of audio at a time, each
+//! window cut at the end of its last complete segment.
+
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::Duration;
+
+use whisper_rs::{FullParams, SamplingStrategy, WhisperState};
+
+use super::callbacks::{self, Monotonic};
+use super::guard::Guard;
+use super::{AsrError, Model, Options, Segment, Word, SAMPLE_RATE};
+use crate::cancel::CancelFlag;
+
+/// Five minutes per whisper.cpp call: its mel spectrogram then costs ~10 MB, whatever the
+/// recording's length.
+pub const WINDOW_SAMPLES: usize = 300 * SAMPLE_RATE as usize;
+
+/// Below this RMS (about -70 dBFS) a window is digital silence: whisper is not run on it,
+/// so it cannot invent text there.
+const SILENCE_RMS: f32 = 3e-4;
+
+/// How much of the previous window's text is passed on as the prompt.
+const PROMPT_TAIL_CHARS: usize = 200;
+
+/// Samples waiting to be transcribed, and how many were already consumed before them.
+#[derive(Default)]
+pub struct Buffer {
+    samples: Vec<f32>,
+    consumed: u64,
+}
+
+impl Buffer {
+    pub fn push(&mut self, chunk: &[f32]) {
+        self.samples.extend_from_slice(chunk);
+    }
+
+    pub fn len(&self) -> usize {
+        self.samples.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.samples.is_empty()
+    }
+
+    /// Samples taken out so far (the stream position of the buffer's start).
+    pub fn consumed(&self) -> u64 {
+        self.consumed
+    }
+
+    fn advance(&mut self, n: usize) {
+        let n = n.min(self.samples.len());
+        self.samples.drain(..n);
+        self.consumed += n as u64;
+    }
+}
+
+/// One transcription in progress.
+pub struct Run<'a> {
+    model: &'a Model,
+    /// `None` only while a window is being transcribed on the whisper thread.
+    state: Option<WhisperState>,
+    options: &'a Options,
+    /// Fixed language, or `None` until the first window detects it.
+    language: Option<&'static str>,
+    cancel: &'a CancelFlag,
+    guard: Guard,
+    segments: Vec<Segment>,
+}
+
+impl<'a> Run<'a> {
+    pub fn new(
+        model: &'a Model,
+        options: &'a Options,
+        language: Option<&'static str>,
+        cancel: &'a CancelFlag,
+    ) -> Result<Self, AsrError> {
+        let state = model
+            .context
+            .create_state()
+            .map_err(|e| AsrError::Whisper(e.to_string()))?;
+        Ok(Self {
+            model,
+            state: Some(state),
+            options,
+            language,
+            cancel,
+            guard: Guard::default(),
+            segments: Vec::new(),
+        })
+    }
+
+    pub fn finish(self) -> (Vec<Segment>, Option<String>) {
+        (self.segments, self.language.map(str::to_string))
+    }
+
+    /// Transcribes the window at the buffer's start and consumes what it covered.
+    pub fn window(
+        &mut self,
+        buffer: &mut Buffer,
+        last: bool,
+        total_samples: Option<u64>,
+        progress: &mut Monotonic,
+    ) -> Result<(), AsrError> {
+        let n = buffer.len().min(WINDOW_SAMPLES);
+        let offset = buffer.consumed();
+        let samples = &buffer.samples[..n];
+        let total = total_samples
+            .unwrap_or(0)
+            .max(offset + buffer.len() as u64)
+            .max(1);
+        let mut report_window = |percent: i32| {
+            let done = offset as f64 + n as f64 * f64::from(percent.clamp(0, 100)) / 100.0;
+            // 100 is for the very end, once every window is done.
+            progress.report(((done / total as f64) * 100.0).min(99.0) as u8);
+        };
+        report_window(0);
+
+        if rms(samples) < SILENCE_RMS {
+            tracing::debug!(
+                offset_s = offset as f64 / SAMPLE_RATE as f64,
+                "silent window skipped"
+            );
+            buffer.advance(n);
+            return Ok(());
+        }
+
+        let mut found = self.run_whisper(samples, &mut report_window)?;
+        // whisper.cpp can place a final timestamp past the end of the audio it was given.
+        let window_seconds = n as f64 / SAMPLE_RATE as f64;
+        for segment in &mut found {
+            segment.start = segment.start.clamp(0.0, window_seconds);
+            segment.end = segment.end.clamp(segment.start, window_seconds);
+            for word in &mut segment.words {
+                word.start = word.start.clamp(0.0, window_seconds);
+                word.end = word.end.clamp(word.start, window_seconds);
+            }
+        }
+        let keep = if last || found.len() < 2 {
+            found.len()
+        } else {
+            // The last segment may be cut mid-word: drop it and start the next window there.
+            found.len() - 1
+        };
+        let advance = if keep < found.len() {
+            ((found[keep - 1].end * SAMPLE_RATE as f64) as usize).clamp(SAMPLE_RATE as usize, n)
+        } else {
+            n
+        };
+        let offset_s = offset as f64 / SAMPLE_RATE as f64;
+        for mut segment in found.into_iter().take(keep) {
+            segment.start += offset_s;
+            segment.end += offset_s;
+            for word in &mut segment.words {
+                word.start += offset_s;
+                word.end += offset_s;
+            }
+            if self.guard.accept(&segment) {
+                self.segments.push(segment);
+            }
+        }
+        buffer.advance(advance);
+        Ok(())
+    }
+
+    fn params(options: &Options, language: Option<&'static str>) -> FullParams<'static, 'static> {
+        let strategy = if options.beam_size > 1 {
+            SamplingStrategy::BeamSearch {
+                beam_size: options.beam_size as i32,
+                patience: -1.0,
+            }
+        } else {
+            SamplingStrategy::Greedy { best_of: 1 }
+        };
+        let mut params = FullParams::new(strategy);
+        params.set_n_threads(options.threads.unwrap_or_else(super::default_threads) as i32);
+        params.set_translate(options.translate);
+        params.set_language(Some(language.unwrap_or("auto")));
+        params.set_token_timestamps(options.word_timestamps);
+        params.set_print_special(false);
+        params.set_print_progress(false);
+        params.set_print_realtime(false);
+        params.set_print_timestamps(false);
+        // Non-speech tokens ("[Music]", "(applause)") and blanks are not transcripts.
+        params.set_suppress_nst(true);
+        params.set_suppress_blank(true);
+        params.set_no_speech_thold(0.6);
+        params
+    }
+
+    /// The prompt for the next window: the user's hints, then the end of what was said.
+    fn prompt(&self) -> Option<String> {
+        let said: String = self
+            .segments
+            .iter()
+            .rev()
+            .take(8)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .map(|s| s.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let tail_start = said
+            .char_indices()
+            .rev()
+            .nth(PROMPT_TAIL_CHARS)
+            .map_or(0, |(i, _)| i);
+        let tail = said[tail_start..].trim();
+        match (self.options.prompt.as_deref(), tail.is_empty()) {
+            (Some(hint), true) => Some(hint.to_string()),
+            (Some(hint), false) => Some(format!("{hint} {tail}")),
+            (None, false) => Some(tail.to_string()),
+            (None, true) => None,
+        }
+    }
+
+    /// Runs whisper.cpp on its own thread. whisper.cpp checks its abort hook only between
+    /// encoder and decoder passes (a pass of a large model takes seconds), so on cancel we
+    /// return at once and let the thread finish its current pass and exit on its own.
+    fn run_whisper(
+        &mut self,
+        samples: &[f32],
+        report: &mut dyn FnMut(i32),
+    ) -> Result<Vec<Segment>, AsrError> {
+        enum Event {
+            Progress(i32),
+            Done(Box<WhisperState>, Result<(), String>),
+        }
+        let mut state = self
+            .state
+            .take()
+            .ok_or_else(|| AsrError::Whisper("the previous window did not finish".into()))?;
+        let prompt = self.prompt();
+        let options = self.options.clone();
+        let language = self.language;
+        let cancel = self.cancel.clone();
+        let samples = samples.to_vec();
+        let (events, received) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("whisper".into())
+            .spawn(move || {
+                let mut params = Self::params(&options, language);
+                if let Some(prompt) = &prompt {
+                    params.set_initial_prompt(prompt);
+                }
+                let progress = events.clone();
+                let mut on_progress = move |p: i32| {
+                    let _ = progress.send(Event::Progress(p));
+                };
+                let mut on_progress: &mut dyn FnMut(i32) = &mut on_progress;
+                // SAFETY: the flag and the callback live until this closure returns, after
+                // `full`, their only user.
+                unsafe { callbacks::install(&mut params, cancel.as_atomic(), &mut on_progress) };
+                let result = state.full(params, &samples).map_err(|e| e.to_string());
+                let _ = events.send(Event::Done(Box::new(state), result));
+            })
+            .map_err(|e| {
+                AsrError::Whisper(format!("cannot start the transcription thread: {e}"))
+            })?;
+
+        loop {
+            match received.recv_timeout(Duration::from_millis(20)) {
+                Ok(Event::Progress(percent)) => report(percent),
+                Ok(Event::Done(state, result)) => {
+                    self.state = Some(*state);
+                    if self.cancel.is_cancelled() {
+                        return Err(AsrError::Cancelled);
+                    }
+                    result.map_err(AsrError::Whisper)?;
+                    break;
+                }
+                Err(RecvTimeoutError::Timeout) if self.cancel.is_cancelled() => {
+                    return Err(AsrError::Cancelled);
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err(AsrError::Whisper(
+                        "the transcription thread stopped unexpectedly".into(),
+                    ));
+                }
+            }
+        }
+        let state = self
+            .state
+            .as_ref()
+            .ok_or_else(|| AsrError::Whisper("no whisper state".into()))?;
+        if self.language.is_none() {
+            self.language = whisper_rs::get_lang_str(state.full_lang_id_from_state());
+        }
+        self.collect_segments()
+    }
+
+    fn collect_segments(&self) -> Result<Vec<Segment>, AsrError> {
+        let eot = self.model.context.token_eot();
+        let mut segments = Vec::new();
+        let Some(state) = &self.state else {
+            return Ok(segments);
+        };
+        for segment in state.as_iter() {
+            let text = segment
+                .to_str_lossy()
+                .map_err(|e| AsrError::Whisper(e.to_string()))?
+                .trim()
+                .to_string();
+            if text.is_empty() {
+                continue;
+            }
+            let mut probabilities = Vec::new();
+            let mut words: Vec<Word> = Vec::new();
+            for i in 0..segment.n_tokens() {
+                let Some(token) = segment.get_token(i) else {
+                    continue;
+                };
+                if token.token_id() >= eot {
+                    continue; // timestamps and other special tokens
+                }
+                probabilities.push(token.token_probability());
+                if self.options.word_timestamps {
+                    let data = token.token_data();
+                    let piece = token
+                        .to_str_lossy()
+                        .map(|s| s.into_owned())
+                        .unwrap_or_default();
+                    push_word_piece(
+                        &mut words,
+                        &piece,
+                        data.t0 as f64 / 100.0,
+                        data.t1 as f64 / 100.0,
+                    );
+                }
+            }
+            let mean_p = if probabilities.is_empty() {
+                0.0
+            } else {
+                probabilities.iter().sum::<f32>() / probabilities.len() as f32
+            };
+            let no_speech = segment.no_speech_probability();
+            if Guard::is_non_speech(no_speech, mean_p) {
+                tracing::debug!(%text, no_speech, mean_p, "segment dropped as non-speech");
+                continue;
+            }
+            // whisper.cpp timestamps are in centiseconds.
+            segments.push(Segment {
+                start: segment.start_timestamp() as f64 / 100.0,
+                end: segment.end_timestamp() as f64 / 100.0,
+                text,
+                words,
+            });
+        }
+        Ok(segments)
+    }
+}
+
+/// Adds a token's text to the words: a piece starting with a space starts a new word.
+fn push_word_piece(words: &mut Vec<Word>, piece: &str, start: f64, end: f64) {
+    match words.last_mut() {
+        Some(word) if !piece.starts_with(' ') => {
+            word.text.push_str(piece);
+            word.end = end.max(word.end);
+        }
+        _ if piece.trim().is_empty() => {}
+        _ => words.push(Word {
+            start,
+            end,
+            text: piece.trim_start().to_string(),
+        }),
+    }
+}
+
+fn rms(samples: &[f32]) -> f32 {
+    if samples.is_empty() {
+        return 0.0;
+    }
+    let sum: f64 = samples.iter().map(|s| f64::from(*s) * f64::from(*s)).sum();
+    (sum / samples.len() as f64).sqrt() as f32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_pieces_join_until_a_space() {
+        let mut words = Vec::new();
+        for (piece, t0, t1) in [
+            (" Hook", 0.0, 0.2),
+            ("scribe", 0.2, 0.5),
+            (" works", 0.6, 0.9),
+            (".", 0.9, 1.0),
+        ] {
+            push_word_piece(&mut words, piece, t0, t1);
+        }
+        assert_eq!(
+            words,
+            vec![
+                Word {
+                    start: 0.0,
+                    end: 0.5,
+                    text: "Hookscribe".into()
+                },
+                Word {
+                    start: 0.6,
+                    end: 1.0,
+                    text: "works.".into()
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn the_buffer_counts_what_it_consumed() {
+        let mut buffer = Buffer::default();
+        buffer.push(&[0.0; 10]);
+        buffer.push(&[1.0; 5]);
+        buffer.advance(12);
+        assert_eq!(buffer.consumed(), 12);
+        assert_eq!(buffer.len(), 3);
+        assert_eq!(buffer.samples, vec![1.0; 3]);
+        buffer.advance(100);
+        assert!(buffer.is_empty());
+        assert_eq!(buffer.consumed(), 15);
+    }
+
+    #[test]
+    fn silence_is_measured_as_near_zero_energy() {
+        assert_eq!(rms(&[]), 0.0);
+        assert!(rms(&[0.0; 100]) < SILENCE_RMS);
+        assert!(rms(&[0.1, -0.1, 0.1, -0.1]) > 0.09);
+    }
+}
