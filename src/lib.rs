@@ -10,6 +10,7 @@ pub mod export;
 pub mod home;
 pub mod models;
 pub mod pipeline;
+pub mod settings;
 pub mod store;
 pub mod text;
 

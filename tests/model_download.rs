@@ -301,3 +301,18 @@ async fn the_catalog_sha1_is_enforced_too() {
     );
     assert!(!dest.exists());
 }
+
+#[test]
+fn the_base_url_setting_points_downloads_at_a_mirror() {
+    let body = synthetic_model();
+    let server = FileServer::start(FILE, body.clone(), Behaviour::Normal);
+    let (_dir, home) = temp_home();
+    let (ok, _, stderr) = run_cli(
+        &home,
+        &["config", "set", "models.base_url", &server.base_url()],
+    );
+    assert!(ok, "{stderr}");
+    let (ok, _, stderr) = run_cli(&home, &["models", "download", MODEL]);
+    assert!(ok, "{stderr}");
+    assert_eq!(std::fs::read(installed_path(&home)).unwrap(), body);
+}

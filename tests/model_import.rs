@@ -204,3 +204,42 @@ fn a_model_split_in_byte_parts_imports_like_the_whole() {
         "converting the parts must give the same file as the whole"
     );
 }
+
+#[test]
+fn a_damaged_ct2_model_is_refused_without_a_crash() {
+    let (dir, home) = temp_home();
+    let source = ct2_tiny_en();
+    let bytes = std::fs::read(source.join("model.bin")).unwrap();
+    let models = Models::open(&home).unwrap();
+    let cases: [(&str, Vec<u8>); 3] = [
+        ("truncated", bytes[..1 << 20].to_vec()),
+        (
+            "garbage",
+            (0..4096u32)
+                .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+                .collect(),
+        ),
+        ("bad-header", {
+            let mut b = bytes[..1 << 16].to_vec();
+            b[0] = 9; // format version 9
+            b
+        }),
+    ];
+    for (name, content) in cases {
+        let folder = dir.path().join(name);
+        std::fs::create_dir(&folder).unwrap();
+        std::fs::write(folder.join("model.bin"), content).unwrap();
+        std::fs::copy(source.join("vocabulary.txt"), folder.join("vocabulary.txt")).unwrap();
+        let err = models
+            .import(&folder, Some(name), None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("model.bin"), "{name}: {err}");
+        assert!(!models.is_installed(name), "{name} must not be installed");
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(models.dir()).unwrap().collect();
+    assert!(
+        leftovers.is_empty(),
+        "no temporary files may be left: {leftovers:?}"
+    );
+}

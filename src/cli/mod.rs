@@ -1,6 +1,7 @@
 //! Argument parsing and dispatch. Each command prints human text, or JSON on stdout with
 //! `--json`; errors go to stderr (see `main`).
 
+mod config;
 mod models;
 mod transcribe;
 
@@ -29,6 +30,9 @@ enum Command {
     },
     /// Transcribe audio or video files
     Transcribe(transcribe::TranscribeArgs),
+    /// Read and change settings (model, language, threads, …)
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
     /// List, download, import and choose Whisper models
     #[command(subcommand)]
     Models(models::ModelsCommand),
@@ -51,6 +55,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Info { json } => info(&home, json),
         Command::Models(command) => models::run(&home, command),
         Command::Transcribe(args) => transcribe::run(&home, args),
+        Command::Config(command) => config::run(&home, command),
     }
 }
 

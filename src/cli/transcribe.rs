@@ -11,6 +11,8 @@ use hookscribe::export::Format;
 use hookscribe::home::Home;
 use hookscribe::models::Models;
 use hookscribe::pipeline::{self, Stage};
+use hookscribe::settings::Settings;
+use hookscribe::store::Store;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 #[derive(Debug, Args)]
@@ -21,13 +23,13 @@ pub struct TranscribeArgs {
     /// Model name (see `hookscribe models list`) or path to a ggml .bin file
     #[arg(long, short)]
     model: Option<String>,
-    /// Spoken language: auto (detect) or a code such as en, de, fr
-    #[arg(long, short, default_value = "auto")]
-    language: String,
+    /// Spoken language: auto (detect) or a code such as en, de, fr (default: the language setting)
+    #[arg(long, short)]
+    language: Option<String>,
     /// Translate the speech to English
     #[arg(long)]
     translate: bool,
-    /// CPU threads (default: the number of physical cores)
+    /// CPU threads (default: the threads setting, else the number of physical cores)
     #[arg(long, short)]
     threads: Option<usize>,
     /// Output formats, comma-separated: txt, srt, vtt, json
@@ -58,10 +60,20 @@ pub fn run(home: &Home, args: TranscribeArgs) -> Result<()> {
     let model = cache
         .get(&model_path)
         .with_context(|| format!("cannot use the model {model_name}"))?;
+    let store = Store::open(&home.database_path())?;
+    let settings = Settings::new(&store);
+    let language = match &args.language {
+        Some(language) => language.clone(),
+        None => settings.get("language")?.value,
+    };
+    let threads = match args.threads {
+        Some(threads) => Some(threads),
+        None => settings.threads()?,
+    };
     let options = Options {
-        language: Some(args.language.clone()),
+        language: Some(language),
         translate: args.translate,
-        threads: args.threads,
+        threads,
         prompt: args.prompt.clone(),
         beam_size: args.beam_size.max(1),
         word_timestamps: args.word_timestamps,
@@ -104,36 +116,27 @@ pub fn run(home: &Home, args: TranscribeArgs) -> Result<()> {
                 }
             }
             Err(error) if error.is_cancelled() => anyhow::bail!("cancelled"),
+            // One file: its error is the command's error.
+            Err(error) if args.files.len() == 1 => return Err(error.into()),
             Err(error) => {
                 eprintln!("error: {error}");
-                failed.push(file.clone());
+                failed.push(file.display().to_string());
             }
         }
     }
     if args.files.len() > 1 {
-        eprintln!(
-            "{} of {} files transcribed{}",
-            args.files.len() - failed.len(),
+        let done = args.files.len() - failed.len();
+        eprintln!("{done} of {} files transcribed", args.files.len());
+    }
+    if !failed.is_empty() {
+        anyhow::bail!(
+            "{} of {} files failed: {}",
+            failed.len(),
             args.files.len(),
-            if failed.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    "; failed: {}",
-                    failed
-                        .iter()
-                        .map(|f| f.display().to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            }
+            failed.join(", ")
         );
     }
-    if failed.is_empty() {
-        Ok(())
-    } else {
-        anyhow::bail!("{} of {} files failed", failed.len(), args.files.len())
-    }
+    Ok(())
 }
 
 fn progress_bar(file: &Path) -> ProgressBar {

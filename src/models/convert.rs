@@ -84,16 +84,31 @@ struct Planner<'a> {
 
 impl<'a> Planner<'a> {
     fn whole(&mut self, name: &str, source: &str, storage: Storage) -> Result<(), Ct2Error> {
-        let var = self.model.variable(source)?;
-        let mut shape = var.shape.clone();
-        if matches!(storage, Storage::F32) && name.starts_with("encoder.conv") {
-            shape.push(1); // conv biases are (n, 1) in whisper.cpp
-        }
+        let rank = self.model.variable(source)?.shape.len().max(1);
+        let shape = self.model.shape(source, rank)?;
+        self.push_whole(name, source, shape, storage)
+    }
+
+    /// Convolution biases are (n, 1) in whisper.cpp, not (n).
+    fn conv_bias(&mut self, name: &str, source: &str) -> Result<(), Ct2Error> {
+        let mut shape = self.model.shape(source, 1)?;
+        shape.push(1);
+        self.push_whole(name, source, shape, Storage::F32)
+    }
+
+    /// All rows of `source` (its first dimension), under `name` with `shape`.
+    fn push_whole(
+        &mut self,
+        name: &str,
+        source: &str,
+        shape: Vec<usize>,
+        storage: Storage,
+    ) -> Result<(), Ct2Error> {
         self.tensors.push(Planned {
             name: name.to_string(),
             source: source.to_string(),
             first_row: 0,
-            rows: var.shape[0],
+            rows: shape[0],
             shape,
             storage,
         });
@@ -109,9 +124,15 @@ impl<'a> Planner<'a> {
         parts: usize,
         storage: Storage,
     ) -> Result<(), Ct2Error> {
-        let var = self.model.variable(source)?;
-        let n = var.shape[0] / parts;
-        let mut shape = var.shape.clone();
+        let rank = self.model.variable(source)?.shape.len().max(1);
+        let mut shape = self.model.shape(source, rank)?;
+        if shape[0] % parts != 0 {
+            return Err(Ct2Error::Invalid {
+                path: self.model.path().to_path_buf(),
+                reason: format!("{source} has {} rows, not {parts} equal parts", shape[0]),
+            });
+        }
+        let n = shape[0] / parts;
         shape[0] = n;
         self.tensors.push(Planned {
             name: name.to_string(),
@@ -183,7 +204,7 @@ impl<'a> Planner<'a> {
             parts,
             Storage::F32,
         )?;
-        let n = self.model.variable(&bias)?.shape[0] / parts;
+        let n = self.model.shape(&bias, 1)?[0] / parts;
         self.zero_checks.push((bias, k_part * n, n));
         Ok(())
     }
@@ -250,13 +271,10 @@ fn count_layers(model: &Ct2Model, side: &str) -> usize {
 }
 
 fn hparams(model: &mut Ct2Model) -> Result<Hparams, Ct2Error> {
-    let shape = |model: &Ct2Model, name: &str| -> Result<Vec<usize>, Ct2Error> {
-        Ok(model.variable(name)?.shape.clone())
-    };
-    let audio_pe = shape(model, "encoder/position_encodings/encodings")?;
-    let text_pe = shape(model, "decoder/position_encodings/encodings")?;
-    let embeddings = shape(model, "decoder/embeddings/weight")?;
-    let conv1 = shape(model, "encoder/conv1/weight")?;
+    let audio_pe = model.shape("encoder/position_encodings/encodings", 2)?;
+    let text_pe = model.shape("decoder/position_encodings/encodings", 2)?;
+    let embeddings = model.shape("decoder/embeddings/weight", 2)?;
+    let conv1 = model.shape("encoder/conv1/weight", 3)?;
     Ok(Hparams {
         n_vocab: embeddings[0] as i32,
         n_audio_ctx: audio_pe[0] as i32,
@@ -287,13 +305,13 @@ fn plan<'a>(model: &'a Ct2Model, hp: &Hparams) -> Result<Planner<'a>, Ct2Error> 
         "encoder/conv1/weight",
         Storage::Conv,
     )?;
-    p.whole("encoder.conv1.bias", "encoder/conv1/bias", Storage::F32)?;
+    p.conv_bias("encoder.conv1.bias", "encoder/conv1/bias")?;
     p.whole(
         "encoder.conv2.weight",
         "encoder/conv2/weight",
         Storage::Conv,
     )?;
-    p.whole("encoder.conv2.bias", "encoder/conv2/bias", Storage::F32)?;
+    p.conv_bias("encoder.conv2.bias", "encoder/conv2/bias")?;
     p.layer_norm("encoder.ln_post", "encoder/layer_norm")?;
     for i in 0..hp.n_audio_layer {
         let (out, src) = (format!("encoder.blocks.{i}"), format!("encoder/layer_{i}"));

@@ -58,12 +58,6 @@ pub struct Variable {
     bytes: u64,
 }
 
-impl Variable {
-    pub fn elements(&self) -> usize {
-        self.shape.iter().product()
-    }
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum Ct2Error {
     #[error("cannot read {path}: {source}")]
@@ -203,6 +197,21 @@ impl Ct2Model {
         })
     }
 
+    /// The shape of a variable that must have `rank` dimensions, none of them zero.
+    pub fn shape(&self, name: &str, rank: usize) -> Result<Vec<usize>, Ct2Error> {
+        let var = self.variable(name)?;
+        if var.shape.len() != rank || var.shape.contains(&0) {
+            return Err(Ct2Error::Invalid {
+                path: self.path.clone(),
+                reason: format!(
+                    "{name} has shape {:?}, expected {rank} non-zero dimensions",
+                    var.shape
+                ),
+            });
+        }
+        Ok(var.shape.clone())
+    }
+
     pub fn has(&self, name: &str) -> bool {
         self.variables.contains_key(name)
     }
@@ -314,8 +323,10 @@ fn index(
             .ok_or_else(|| IndexError::Invalid(format!("{name} has unknown dtype {code}")))?;
         let bytes = read_u32(reader)? as u64;
         let offset = reader.stream_position()?;
-        let elements: usize = shape.iter().product();
-        if bytes != (elements * dtype.size()) as u64 || offset + bytes > total {
+        let expected = shape
+            .iter()
+            .try_fold(dtype.size() as u64, |acc, dim| acc.checked_mul(*dim as u64));
+        if expected != Some(bytes) || offset.saturating_add(bytes) > total {
             return Err(IndexError::Invalid(format!(
                 "{name} has an inconsistent size"
             )));

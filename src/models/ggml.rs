@@ -72,7 +72,7 @@ impl TensorType {
 
     pub fn bytes_for(self, elements: u64) -> u64 {
         let (bytes, per) = self.block();
-        elements.div_ceil(per) * bytes
+        elements.div_ceil(per).saturating_mul(bytes)
     }
 }
 
@@ -345,7 +345,7 @@ fn count_tensors(reader: &mut BufReader<File>, file_len: u64) -> Result<u64, Ten
         }
         skip(reader, name_len as u64)?;
         let data = ttype.bytes_for(elements);
-        if reader.stream_position()? + data > file_len {
+        if reader.stream_position()?.saturating_add(data) > file_len {
             return Err(TensorWalkError::Io(io::ErrorKind::UnexpectedEof.into()));
         }
         skip(reader, data)?;

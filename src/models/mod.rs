@@ -39,8 +39,8 @@ pub enum ModelError {
     BadName(String),
     #[error("a model named '{0}' is already installed; remove it first or pass --name")]
     Exists(String),
-    #[error("{path} is neither a ggml model file nor a CTranslate2 model folder")]
-    NotImportable { path: PathBuf },
+    #[error("{path} is already a ggml file; --quantize applies to CTranslate2 model folders only")]
+    AlreadyGgml { path: PathBuf },
     #[error(transparent)]
     Ggml(#[from] ggml::GgmlError),
     #[error(transparent)]
@@ -223,7 +223,7 @@ impl Models {
             self.import_ct2(source, name, precision.unwrap_or(Precision::F16))
         } else if source.is_file() {
             if precision.is_some() {
-                return Err(ModelError::NotImportable {
+                return Err(ModelError::AlreadyGgml {
                     path: source.to_path_buf(),
                 });
             }

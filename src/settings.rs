@@ -1,0 +1,284 @@
+//! User settings: every key Hookscribe understands, its default, and how a value is
+//! checked. Stored in the `settings` table; `hookscribe config` reads and writes them.
+//!
+//! Unknown keys and bad values are refused with a message that says what is accepted, so
+//! a typo never silently does nothing.
+
+use serde::Serialize;
+
+use crate::models::catalog;
+use crate::store::{Store, StoreError};
+
+/// How a setting's value is checked.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    /// A model name (installed or in the catalog), or a path to a .bin file.
+    Model,
+    /// `auto` or a Whisper language code.
+    Language,
+    /// `auto` or a whole number in the range.
+    CountOrAuto { max: u32 },
+    /// A whole number in the range.
+    Count { min: u32, max: u32 },
+    /// An http(s) URL.
+    Url,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct SettingSpec {
+    pub key: &'static str,
+    pub default: &'static str,
+    pub description: &'static str,
+    #[serde(skip)]
+    kind: Kind,
+}
+
+pub const SETTINGS: &[SettingSpec] = &[
+    SettingSpec {
+        key: "model",
+        default: catalog::DEFAULT_MODEL,
+        description: "Model used when none is named (a catalog name, an imported name, or a path)",
+        kind: Kind::Model,
+    },
+    SettingSpec {
+        key: "language",
+        default: "auto",
+        description: "Spoken language: auto (detect) or a code such as en, de, fr",
+        kind: Kind::Language,
+    },
+    SettingSpec {
+        key: "threads",
+        default: "auto",
+        description: "CPU threads per transcription: auto (physical cores) or a number",
+        kind: Kind::CountOrAuto { max: 256 },
+    },
+    SettingSpec {
+        key: "concurrency",
+        default: "1",
+        description: "Transcriptions run at once (one already uses every core)",
+        kind: Kind::Count { min: 1, max: 16 },
+    },
+    SettingSpec {
+        key: "models.base_url",
+        default: crate::models::download::DEFAULT_BASE_URL,
+        description: "Where `models download` fetches from (a Hugging Face mirror)",
+        kind: Kind::Url,
+    },
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("unknown setting '{key}'; known settings: {known}")]
+    UnknownKey { key: String, known: String },
+    #[error("'{value}' is not a valid value for {key}: {expected}")]
+    BadValue {
+        key: &'static str,
+        value: String,
+        expected: String,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub fn spec(key: &str) -> Result<&'static SettingSpec, SettingsError> {
+    SETTINGS
+        .iter()
+        .find(|s| s.key == key)
+        .ok_or_else(|| SettingsError::UnknownKey {
+            key: key.to_string(),
+            known: SETTINGS
+                .iter()
+                .map(|s| s.key)
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+}
+
+impl SettingSpec {
+    /// Checks `value` and returns it in canonical form (trimmed, lower-cased where case
+    /// does not matter).
+    pub fn validate(&self, value: &str) -> Result<String, SettingsError> {
+        let value = value.trim();
+        let bad = |expected: String| SettingsError::BadValue {
+            key: self.key,
+            value: value.to_string(),
+            expected,
+        };
+        match self.kind {
+            Kind::Model => {
+                let is_file = std::path::Path::new(value).is_file();
+                let is_name = !value.is_empty()
+                    && value
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+                if is_file || is_name {
+                    Ok(value.to_string())
+                } else {
+                    Err(bad(
+                        "a model name (see `hookscribe models list`) or a path to a model file"
+                            .into(),
+                    ))
+                }
+            }
+            Kind::Language => {
+                let code = value.to_ascii_lowercase();
+                if code == "auto" || whisper_rs::get_lang_id(&code).is_some() {
+                    Ok(code)
+                } else {
+                    Err(bad(
+                        "auto, or a language code Whisper knows (en, de, fr, es, ja, …)".into(),
+                    ))
+                }
+            }
+            Kind::CountOrAuto { max } => {
+                if value.eq_ignore_ascii_case("auto") {
+                    return Ok("auto".into());
+                }
+                match value.parse::<u32>() {
+                    Ok(n) if (1..=max).contains(&n) => Ok(n.to_string()),
+                    _ => Err(bad(format!("auto, or a whole number from 1 to {max}"))),
+                }
+            }
+            Kind::Count { min, max } => match value.parse::<u32>() {
+                Ok(n) if (min..=max).contains(&n) => Ok(n.to_string()),
+                _ => Err(bad(format!("a whole number from {min} to {max}"))),
+            },
+            Kind::Url => {
+                let ok = (value.starts_with("https://") || value.starts_with("http://"))
+                    && reqwest::Url::parse(value).is_ok_and(|u| u.host_str().is_some());
+                if ok {
+                    Ok(value.trim_end_matches('/').to_string())
+                } else {
+                    Err(bad("an http:// or https:// URL".into()))
+                }
+            }
+        }
+    }
+}
+
+/// One row of `config list`.
+#[derive(Debug, Clone, Serialize)]
+pub struct SettingValue {
+    pub key: &'static str,
+    pub value: String,
+    pub default: &'static str,
+    /// Whether the value was set (rather than the default).
+    pub is_set: bool,
+    pub description: &'static str,
+}
+
+/// Typed access to the settings table.
+pub struct Settings<'a> {
+    store: &'a Store,
+}
+
+impl<'a> Settings<'a> {
+    pub fn new(store: &'a Store) -> Self {
+        Self { store }
+    }
+
+    pub fn get(&self, key: &str) -> Result<SettingValue, SettingsError> {
+        let spec = spec(key)?;
+        let stored = self.store.setting(spec.key)?;
+        Ok(SettingValue {
+            key: spec.key,
+            is_set: stored.is_some(),
+            value: stored.unwrap_or_else(|| spec.default.to_string()),
+            default: spec.default,
+            description: spec.description,
+        })
+    }
+
+    pub fn list(&self) -> Result<Vec<SettingValue>, SettingsError> {
+        SETTINGS.iter().map(|s| self.get(s.key)).collect()
+    }
+
+    /// Validates and stores a value; returns it as stored.
+    pub fn set(&self, key: &str, value: &str) -> Result<String, SettingsError> {
+        let spec = spec(key)?;
+        let value = spec.validate(value)?;
+        self.store.set_setting(spec.key, &value)?;
+        Ok(value)
+    }
+
+    /// Back to the default.
+    pub fn unset(&self, key: &str) -> Result<(), SettingsError> {
+        let spec = spec(key)?;
+        self.store.delete_setting(spec.key)?;
+        Ok(())
+    }
+
+    /// `threads` as a number, `None` for auto.
+    pub fn threads(&self) -> Result<Option<usize>, SettingsError> {
+        Ok(self.get("threads")?.value.parse().ok())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        (dir, store)
+    }
+
+    #[test]
+    fn values_are_validated_and_normalized() {
+        let (_d, store) = store();
+        let settings = Settings::new(&store);
+        assert_eq!(settings.set("language", " DE ").unwrap(), "de");
+        assert_eq!(settings.set("threads", "AUTO").unwrap(), "auto");
+        assert_eq!(settings.set("threads", "4").unwrap(), "4");
+        assert_eq!(settings.threads().unwrap(), Some(4));
+        assert_eq!(
+            settings
+                .set("models.base_url", "https://mirror.example/whisper/")
+                .unwrap(),
+            "https://mirror.example/whisper"
+        );
+        assert_eq!(settings.get("concurrency").unwrap().value, "1");
+        assert!(!settings.get("concurrency").unwrap().is_set);
+    }
+
+    #[test]
+    fn bad_values_and_unknown_keys_say_what_is_accepted() {
+        let (_d, store) = store();
+        let settings = Settings::new(&store);
+        let err = settings.set("threads", "0").unwrap_err().to_string();
+        assert!(
+            err.contains("'0' is not a valid value for threads") && err.contains("1 to 256"),
+            "{err}"
+        );
+        let err = settings.set("language", "klingon").unwrap_err().to_string();
+        assert!(err.contains("language code"), "{err}");
+        let err = settings
+            .set("models.base_url", "ftp://x")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("http://"), "{err}");
+        let err = settings.set("modle", "tiny").unwrap_err().to_string();
+        assert!(
+            err.contains("unknown setting 'modle'") && err.contains("model, language"),
+            "{err}"
+        );
+        let err = settings.set("model", "../../etc").unwrap_err().to_string();
+        assert!(err.contains("model name"), "{err}");
+        assert_eq!(
+            settings.get("threads").unwrap().value,
+            "auto",
+            "nothing was stored"
+        );
+    }
+
+    #[test]
+    fn unset_returns_to_the_default() {
+        let (_d, store) = store();
+        let settings = Settings::new(&store);
+        settings.set("concurrency", "2").unwrap();
+        settings.unset("concurrency").unwrap();
+        let value = settings.get("concurrency").unwrap();
+        assert_eq!((value.value.as_str(), value.is_set), ("1", false));
+    }
+}
