@@ -8,6 +8,7 @@ pub mod audio;
 pub mod cancel;
 pub mod export;
 pub mod home;
+pub mod jobs;
 pub mod models;
 pub mod pipeline;
 pub mod settings;

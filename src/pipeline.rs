@@ -37,7 +37,7 @@ impl PipelineError {
 }
 
 /// Where a transcription is, for progress bars and UI events.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Stage {
     Decoding,

@@ -30,6 +30,9 @@ enum Command {
     },
     /// Transcribe audio or video files
     Transcribe(transcribe::TranscribeArgs),
+    /// Serve transcription requests on stdin/stdout (started by the queue, not by hand)
+    #[command(hide = true)]
+    Worker,
     /// Read and change settings (model, language, threads, …)
     #[command(subcommand)]
     Config(config::ConfigCommand),
@@ -50,12 +53,17 @@ pub fn init_logging() {
 }
 
 pub fn run(cli: Cli) -> Result<()> {
+    if let Command::Worker = cli.command {
+        // The worker needs no data folder: every request names its files.
+        return Ok(hookscribe::jobs::worker_process::serve()?);
+    }
     let home = Home::from_env()?;
     match cli.command {
         Command::Info { json } => info(&home, json),
         Command::Models(command) => models::run(&home, command),
         Command::Transcribe(args) => transcribe::run(&home, args),
         Command::Config(command) => config::run(&home, command),
+        Command::Worker => Ok(()),
     }
 }
 

@@ -16,6 +16,63 @@ const MIGRATIONS: &[&str] = &[
         value      TEXT NOT NULL,
         updated_at INTEGER NOT NULL
     ) STRICT;",
+    // 2: jobs, transcripts (+ full-text index) and their segments
+    "CREATE TABLE transcripts (
+        id                 INTEGER PRIMARY KEY,
+        source_sha256      TEXT NOT NULL,
+        text               TEXT NOT NULL,
+        language           TEXT,
+        model              TEXT NOT NULL,
+        audio_seconds      REAL NOT NULL,
+        processing_seconds REAL NOT NULL,
+        created_at         INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX transcripts_by_source ON transcripts(source_sha256);
+
+    CREATE TABLE segments (
+        transcript_id INTEGER NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
+        idx           INTEGER NOT NULL,
+        start_s       REAL NOT NULL,
+        end_s         REAL NOT NULL,
+        text          TEXT NOT NULL,
+        words         TEXT,
+        PRIMARY KEY (transcript_id, idx)
+    ) STRICT, WITHOUT ROWID;
+
+    CREATE VIRTUAL TABLE transcripts_fts USING fts5(
+        text, content = 'transcripts', content_rowid = 'id',
+        tokenize = 'unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER transcripts_fts_insert AFTER INSERT ON transcripts BEGIN
+        INSERT INTO transcripts_fts(rowid, text) VALUES (new.id, new.text);
+    END;
+    CREATE TRIGGER transcripts_fts_delete AFTER DELETE ON transcripts BEGIN
+        INSERT INTO transcripts_fts(transcripts_fts, rowid, text) VALUES ('delete', old.id, old.text);
+    END;
+
+    CREATE TABLE jobs (
+        id            INTEGER PRIMARY KEY,
+        source_path   TEXT NOT NULL,
+        source_sha256 TEXT,
+        source_bytes  INTEGER,
+        origin        TEXT NOT NULL CHECK (origin IN ('manual', 'folder')),
+        priority      INTEGER NOT NULL,
+        status        TEXT NOT NULL
+                      CHECK (status IN ('queued', 'running', 'completed', 'failed', 'cancelled')),
+        stage         TEXT CHECK (stage IN ('decoding', 'transcribing')),
+        progress      INTEGER NOT NULL DEFAULT 0,
+        error         TEXT,
+        options       TEXT NOT NULL,
+        metadata      TEXT,
+        transcript_id INTEGER REFERENCES transcripts(id) ON DELETE SET NULL,
+        duplicate_of  INTEGER REFERENCES jobs(id) ON DELETE SET NULL,
+        attempts      INTEGER NOT NULL DEFAULT 0,
+        created_at    INTEGER NOT NULL,
+        started_at    INTEGER,
+        finished_at   INTEGER
+    ) STRICT;
+    CREATE INDEX jobs_queue ON jobs(status, priority, id);
+    CREATE INDEX jobs_by_source ON jobs(source_sha256);",
 ];
 
 pub fn latest_version() -> i64 {
@@ -65,6 +122,45 @@ mod tests {
         assert_eq!(store.setting("model").unwrap().as_deref(), Some("base"));
         store.delete_setting("model").unwrap();
         assert_eq!(store.setting("model").unwrap(), None);
+    }
+
+    #[test]
+    fn every_earlier_schema_upgrades_to_the_latest_keeping_data() {
+        for start in 1..latest_version() {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("db.sqlite");
+            let conn = Connection::open(&path).unwrap();
+            for sql in &MIGRATIONS[..start as usize] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.pragma_update(None, "user_version", start).unwrap();
+            conn.execute(
+                "INSERT INTO settings (key, value, updated_at) VALUES ('language', 'de', 0)",
+                [],
+            )
+            .unwrap();
+            drop(conn);
+            let store = Store::open(&path).unwrap();
+            assert_eq!(
+                store.schema_version().unwrap(),
+                latest_version(),
+                "from v{start}"
+            );
+            assert_eq!(
+                store.setting("language").unwrap().as_deref(),
+                Some("de"),
+                "from v{start}"
+            );
+            let tables: i64 = store
+                .conn
+                .query_row(
+                    "SELECT count(*) FROM sqlite_master WHERE name IN ('jobs', 'transcripts', 'segments', 'transcripts_fts')",
+                    [],
+                    |row| row.get(0),
+                )
+                .unwrap();
+            assert_eq!(tables, 4, "from v{start}");
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! Every connection is opened the same way (WAL, busy timeout, foreign keys) so that the
 //! desktop app, `hookscribe run` and one-off CLI commands can share one database file.
 
+pub mod jobs;
 mod migrations;
 
 use std::path::{Path, PathBuf};
@@ -30,6 +31,14 @@ pub enum StoreError {
     },
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
+    #[error("no job {0}")]
+    NoSuchJob(i64),
+    #[error("job {id} is {status}; {action}")]
+    WrongState {
+        id: i64,
+        status: &'static str,
+        action: &'static str,
+    },
 }
 
 /// An open database with the schema migrated to the latest version.

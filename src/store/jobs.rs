@@ -1,0 +1,688 @@
+//! Jobs and their transcripts: typed queries over the `jobs`, `transcripts`, `segments`
+//! and `transcripts_fts` tables.
+//!
+//! A job is a row before it is work: `enqueue` commits it, `claim_next` hands it to a
+//! worker, and `complete` stores the transcript and marks the job done in one transaction
+//! (so a crash never leaves a transcript without its job, or stores one twice).
+
+use rusqlite::{params, OptionalExtension, Row, TransactionBehavior};
+use serde::{Deserialize, Serialize};
+
+use super::{Store, StoreError};
+use crate::asr::{Segment, Transcript};
+
+pub type JobId = i64;
+pub type TranscriptId = i64;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobStatus {
+    Queued,
+    Running,
+    Completed,
+    Failed,
+    Cancelled,
+}
+
+impl JobStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Running => "running",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "running" => Self::Running,
+            "completed" => Self::Completed,
+            "failed" => Self::Failed,
+            "cancelled" => Self::Cancelled,
+            _ => Self::Queued,
+        }
+    }
+}
+
+/// Where a job came from; hand-added jobs run before a watched folder's backlog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    Manual,
+    Folder,
+}
+
+impl Origin {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Manual => "manual",
+            Self::Folder => "folder",
+        }
+    }
+
+    fn priority(self) -> i64 {
+        match self {
+            Self::Manual => 0,
+            Self::Folder => 10,
+        }
+    }
+}
+
+/// What a job asks for beyond the file: stored as JSON so options can grow.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct JobOptions {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub translate: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub source_path: String,
+    pub origin: Origin,
+    pub options: JobOptions,
+    pub metadata: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Job {
+    pub id: JobId,
+    pub source_path: String,
+    pub source_sha256: Option<String>,
+    pub source_bytes: Option<i64>,
+    pub origin: Origin,
+    pub status: JobStatus,
+    pub stage: Option<String>,
+    pub progress: i64,
+    pub error: Option<String>,
+    pub options: JobOptions,
+    pub metadata: Option<serde_json::Value>,
+    pub transcript_id: Option<TranscriptId>,
+    pub duplicate_of: Option<JobId>,
+    pub attempts: i64,
+    /// Unix milliseconds.
+    pub created_at: i64,
+    pub started_at: Option<i64>,
+    pub finished_at: Option<i64>,
+}
+
+/// A transcript as stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredTranscript {
+    pub id: TranscriptId,
+    pub source_sha256: String,
+    pub transcript: Transcript,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchHit {
+    pub transcript_id: TranscriptId,
+    /// The most recent job with this transcript, if any is left.
+    pub job_id: Option<JobId>,
+    pub source_path: Option<String>,
+    /// Matching text with the hits wrapped in `[` `]`.
+    pub snippet: String,
+}
+
+const JOB_COLUMNS: &str = "id, source_path, source_sha256, source_bytes, origin, status, stage, \
+    progress, error, options, metadata, transcript_id, duplicate_of, attempts, created_at, \
+    started_at, finished_at";
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+fn job_from_row(row: &Row) -> rusqlite::Result<Job> {
+    let origin: String = row.get(4)?;
+    let status: String = row.get(5)?;
+    let options: String = row.get(9)?;
+    let metadata: Option<String> = row.get(10)?;
+    Ok(Job {
+        id: row.get(0)?,
+        source_path: row.get(1)?,
+        source_sha256: row.get(2)?,
+        source_bytes: row.get(3)?,
+        origin: if origin == "folder" {
+            Origin::Folder
+        } else {
+            Origin::Manual
+        },
+        status: JobStatus::parse(&status),
+        stage: row.get(6)?,
+        progress: row.get(7)?,
+        error: row.get(8)?,
+        // Written by us as JSON; a hand-edited row degrades to defaults, not a crash.
+        options: serde_json::from_str(&options).unwrap_or_default(),
+        metadata: metadata.and_then(|m| serde_json::from_str(&m).ok()),
+        transcript_id: row.get(11)?,
+        duplicate_of: row.get(12)?,
+        attempts: row.get(13)?,
+        created_at: row.get(14)?,
+        started_at: row.get(15)?,
+        finished_at: row.get(16)?,
+    })
+}
+
+/// Turns what a user types into an FTS5 query that cannot be a syntax error: each word
+/// becomes a quoted term, all of which must match.
+fn fts_query(text: &str) -> String {
+    text.split_whitespace()
+        .map(|word| format!("\"{}\"", word.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl Store {
+    pub fn enqueue(&self, job: &NewJob) -> Result<JobId, StoreError> {
+        let options = serde_json::to_string(&job.options).unwrap_or_else(|_| "{}".into());
+        let metadata = job.metadata.as_ref().map(|m| m.to_string());
+        self.conn.execute(
+            "INSERT INTO jobs (source_path, origin, priority, status, options, metadata, created_at)
+             VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6)",
+            params![job.source_path, job.origin.as_str(), job.origin.priority(), options, metadata, now_ms()],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    pub fn job(&self, id: JobId) -> Result<Job, StoreError> {
+        self.conn
+            .query_row(
+                &format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1"),
+                [id],
+                job_from_row,
+            )
+            .optional()?
+            .ok_or(StoreError::NoSuchJob(id))
+    }
+
+    /// Jobs, newest first, optionally only those in `status`.
+    pub fn jobs(&self, status: Option<JobStatus>, limit: usize) -> Result<Vec<Job>, StoreError> {
+        let mut statement = self.conn.prepare(&format!(
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE ?1 IS NULL OR status = ?1 ORDER BY id DESC LIMIT ?2"
+        ))?;
+        let rows = statement.query_map(
+            params![status.map(JobStatus::as_str), limit as i64],
+            job_from_row,
+        )?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Takes the next queued job (hand-added first, then oldest) and marks it running.
+    pub fn claim_next(&mut self) -> Result<Option<Job>, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let id: Option<JobId> = tx
+            .query_row(
+                "SELECT id FROM jobs WHERE status = 'queued' ORDER BY priority, id LIMIT 1",
+                [],
+                |row| row.get(0),
+            )
+            .optional()?;
+        let Some(id) = id else { return Ok(None) };
+        tx.execute(
+            "UPDATE jobs SET status = 'running', stage = 'decoding', progress = 0, error = NULL,
+                 attempts = attempts + 1, started_at = ?2, finished_at = NULL
+             WHERE id = ?1",
+            params![id, now_ms()],
+        )?;
+        let job = tx.query_row(
+            &format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1"),
+            [id],
+            job_from_row,
+        )?;
+        tx.commit()?;
+        Ok(Some(job))
+    }
+
+    /// Coarse progress for running jobs (the live stream goes through events).
+    pub fn set_progress(&self, id: JobId, stage: &str, percent: u8) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE jobs SET stage = ?2, progress = ?3 WHERE id = ?1 AND status = 'running'",
+            params![id, stage, i64::from(percent)],
+        )?;
+        Ok(())
+    }
+
+    pub fn set_source(&self, id: JobId, sha256: &str, bytes: u64) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE jobs SET source_sha256 = ?2, source_bytes = ?3 WHERE id = ?1",
+            params![id, sha256, bytes as i64],
+        )?;
+        Ok(())
+    }
+
+    /// Stores the transcript and completes the job, atomically. A job that is no longer
+    /// running (cancelled meanwhile, or already completed) is left alone and nothing is
+    /// stored: a transcript is never stored twice.
+    pub fn complete(
+        &mut self,
+        id: JobId,
+        sha256: &str,
+        transcript: &Transcript,
+    ) -> Result<Option<TranscriptId>, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let status: Option<String> = tx
+            .query_row("SELECT status FROM jobs WHERE id = ?1", [id], |row| {
+                row.get(0)
+            })
+            .optional()?;
+        match status.as_deref() {
+            None => return Err(StoreError::NoSuchJob(id)),
+            Some("running") => {}
+            Some(_) => return Ok(None),
+        }
+        tx.execute(
+            "INSERT INTO transcripts (source_sha256, text, language, model, audio_seconds, processing_seconds, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                sha256,
+                transcript.text,
+                transcript.language,
+                transcript.model,
+                transcript.audio_seconds,
+                transcript.processing_seconds,
+                now_ms()
+            ],
+        )?;
+        let transcript_id = tx.last_insert_rowid();
+        {
+            let mut insert = tx.prepare(
+                "INSERT INTO segments (transcript_id, idx, start_s, end_s, text, words) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            for (index, segment) in transcript.segments.iter().enumerate() {
+                let words = (!segment.words.is_empty())
+                    .then(|| serde_json::to_string(&segment.words).unwrap_or_default());
+                insert.execute(params![
+                    transcript_id,
+                    index as i64,
+                    segment.start,
+                    segment.end,
+                    segment.text,
+                    words
+                ])?;
+            }
+        }
+        tx.execute(
+            "UPDATE jobs SET status = 'completed', stage = NULL, progress = 100, transcript_id = ?2,
+                 source_sha256 = ?3, finished_at = ?4
+             WHERE id = ?1",
+            params![id, transcript_id, sha256, now_ms()],
+        )?;
+        tx.commit()?;
+        Ok(Some(transcript_id))
+    }
+
+    /// Completes a job with the transcript of an earlier job of the same content.
+    pub fn complete_as_duplicate(&self, id: JobId, of: &Job) -> Result<bool, StoreError> {
+        let changed = self.conn.execute(
+            "UPDATE jobs SET status = 'completed', stage = NULL, progress = 100, transcript_id = ?2,
+                 duplicate_of = ?3, source_sha256 = ?4, finished_at = ?5
+             WHERE id = ?1 AND status IN ('queued', 'running')",
+            params![id, of.transcript_id, of.id, of.source_sha256, now_ms()],
+        )?;
+        Ok(changed == 1)
+    }
+
+    /// The latest completed job whose source had this content, if its transcript is kept.
+    pub fn completed_job_with_content(&self, sha256: &str) -> Result<Option<Job>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT {JOB_COLUMNS} FROM jobs WHERE source_sha256 = ?1 AND status = 'completed'
+                     AND transcript_id IS NOT NULL ORDER BY id DESC LIMIT 1"
+                ),
+                [sha256],
+                job_from_row,
+            )
+            .optional()?)
+    }
+
+    pub fn fail(&self, id: JobId, reason: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE jobs SET status = 'failed', error = ?2, finished_at = ?3 WHERE id = ?1 AND status = 'running'",
+            params![id, reason, now_ms()],
+        )?;
+        Ok(())
+    }
+
+    /// Cancels a queued or running job. (A running job's worker is told separately.)
+    pub fn cancel(&self, id: JobId) -> Result<(), StoreError> {
+        let job = self.job(id)?;
+        if !matches!(job.status, JobStatus::Queued | JobStatus::Running) {
+            return Err(StoreError::WrongState {
+                id,
+                status: job.status.as_str(),
+                action: "only queued or running jobs can be cancelled",
+            });
+        }
+        self.conn.execute(
+            "UPDATE jobs SET status = 'cancelled', stage = NULL, finished_at = ?2 WHERE id = ?1",
+            params![id, now_ms()],
+        )?;
+        Ok(())
+    }
+
+    /// Puts a failed or cancelled job back in the queue.
+    pub fn retry(&self, id: JobId) -> Result<(), StoreError> {
+        let job = self.job(id)?;
+        if !matches!(job.status, JobStatus::Failed | JobStatus::Cancelled) {
+            return Err(StoreError::WrongState {
+                id,
+                status: job.status.as_str(),
+                action: "only failed or cancelled jobs can be retried",
+            });
+        }
+        self.conn.execute(
+            "UPDATE jobs SET status = 'queued', stage = NULL, progress = 0, error = NULL,
+                 started_at = NULL, finished_at = NULL
+             WHERE id = ?1",
+            [id],
+        )?;
+        Ok(())
+    }
+
+    /// Deletes a job, and its transcript unless another job shares it.
+    pub fn delete_job(&mut self, id: JobId) -> Result<Job, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let job = tx
+            .query_row(
+                &format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1"),
+                [id],
+                job_from_row,
+            )
+            .optional()?
+            .ok_or(StoreError::NoSuchJob(id))?;
+        if job.status == JobStatus::Running {
+            return Err(StoreError::WrongState {
+                id,
+                status: "running",
+                action: "cancel it first",
+            });
+        }
+        tx.execute("DELETE FROM jobs WHERE id = ?1", [id])?;
+        if let Some(transcript) = job.transcript_id {
+            tx.execute(
+                "DELETE FROM transcripts WHERE id = ?1
+                 AND NOT EXISTS (SELECT 1 FROM jobs WHERE transcript_id = ?1)",
+                [transcript],
+            )?;
+        }
+        tx.commit()?;
+        Ok(job)
+    }
+
+    /// Crash recovery: jobs left running by a process that died go back to the queue.
+    pub fn requeue_interrupted(&self) -> Result<usize, StoreError> {
+        Ok(self.conn.execute(
+            "UPDATE jobs SET status = 'queued', stage = NULL, progress = 0 WHERE status = 'running'",
+            [],
+        )?)
+    }
+
+    pub fn transcript(&self, id: TranscriptId) -> Result<Option<StoredTranscript>, StoreError> {
+        let head = self
+            .conn
+            .query_row(
+                "SELECT source_sha256, text, language, model, audio_seconds, processing_seconds, created_at
+                 FROM transcripts WHERE id = ?1",
+                [id],
+                |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, Option<String>>(2)?,
+                        row.get::<_, String>(3)?,
+                        row.get::<_, f64>(4)?,
+                        row.get::<_, f64>(5)?,
+                        row.get::<_, i64>(6)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let Some((sha, text, language, model, audio_seconds, processing_seconds, created_at)) =
+            head
+        else {
+            return Ok(None);
+        };
+        let mut statement = self.conn.prepare(
+            "SELECT start_s, end_s, text, words FROM segments WHERE transcript_id = ?1 ORDER BY idx",
+        )?;
+        let segments = statement
+            .query_map([id], |row| {
+                let words: Option<String> = row.get(3)?;
+                Ok(Segment {
+                    start: row.get(0)?,
+                    end: row.get(1)?,
+                    text: row.get(2)?,
+                    words: words
+                        .and_then(|w| serde_json::from_str(&w).ok())
+                        .unwrap_or_default(),
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(Some(StoredTranscript {
+            id,
+            source_sha256: sha,
+            created_at,
+            transcript: Transcript {
+                text,
+                segments,
+                language,
+                model,
+                audio_seconds,
+                processing_seconds,
+            },
+        }))
+    }
+
+    /// Full-text search over transcripts, best matches first.
+    pub fn search(&self, text: &str, limit: usize) -> Result<Vec<SearchHit>, StoreError> {
+        let query = fts_query(text);
+        if query.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut statement = self.conn.prepare(
+            "SELECT f.rowid, snippet(transcripts_fts, 0, '[', ']', '…', 12),
+                    (SELECT j.id FROM jobs j WHERE j.transcript_id = f.rowid ORDER BY j.id DESC LIMIT 1),
+                    (SELECT j.source_path FROM jobs j WHERE j.transcript_id = f.rowid ORDER BY j.id DESC LIMIT 1)
+             FROM transcripts_fts f WHERE transcripts_fts MATCH ?1 ORDER BY rank LIMIT ?2",
+        )?;
+        let hits = statement
+            .query_map(params![query, limit as i64], |row| {
+                Ok(SearchHit {
+                    transcript_id: row.get(0)?,
+                    snippet: row.get(1)?,
+                    job_id: row.get(2)?,
+                    source_path: row.get(3)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(hits)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        (dir, store)
+    }
+
+    fn new_job(path: &str, origin: Origin) -> NewJob {
+        NewJob {
+            source_path: path.into(),
+            origin,
+            options: JobOptions::default(),
+            metadata: Some(serde_json::json!({"meeting": "weekly"})),
+        }
+    }
+
+    fn transcript(text: &str) -> Transcript {
+        Transcript {
+            text: text.into(),
+            segments: vec![Segment::new(0.0, 2.0, text)],
+            language: Some("en".into()),
+            model: "tiny.en".into(),
+            audio_seconds: 2.0,
+            processing_seconds: 0.5,
+        }
+    }
+
+    #[test]
+    fn hand_added_jobs_run_before_a_folder_backlog() {
+        let (_d, mut store) = store();
+        let backlog = store.enqueue(&new_job("/w/a.wav", Origin::Folder)).unwrap();
+        store.enqueue(&new_job("/w/b.wav", Origin::Folder)).unwrap();
+        let dropped = store
+            .enqueue(&new_job("/home/drop.mp3", Origin::Manual))
+            .unwrap();
+        let first = store.claim_next().unwrap().unwrap();
+        assert_eq!(first.id, dropped);
+        assert_eq!(first.status, JobStatus::Running);
+        assert_eq!(first.attempts, 1);
+        assert_eq!(store.claim_next().unwrap().unwrap().id, backlog);
+    }
+
+    #[test]
+    fn completion_stores_the_transcript_once_and_it_is_searchable() {
+        let (_d, mut store) = store();
+        let id = store.enqueue(&new_job("/a.wav", Origin::Manual)).unwrap();
+        store.claim_next().unwrap();
+        let t = transcript("The quarterly numbers look strong this year.");
+        let tid = store.complete(id, "abc", &t).unwrap().expect("stored");
+        assert_eq!(
+            store.complete(id, "abc", &t).unwrap(),
+            None,
+            "never stored twice"
+        );
+        let job = store.job(id).unwrap();
+        assert_eq!(
+            (job.status, job.transcript_id, job.progress),
+            (JobStatus::Completed, Some(tid), 100)
+        );
+        assert_eq!(job.metadata.unwrap()["meeting"], "weekly");
+        let stored = store.transcript(tid).unwrap().unwrap();
+        assert_eq!(stored.transcript.segments, t.segments);
+
+        let hits = store.search("QUARTERLY numbers", 10).unwrap();
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].job_id, Some(id));
+        assert!(
+            hits[0].snippet.contains("[quarterly] [numbers]"),
+            "{}",
+            hits[0].snippet
+        );
+        assert!(
+            store.search("\"unbalanced AND (", 10).unwrap().is_empty(),
+            "user text is never FTS syntax"
+        );
+    }
+
+    #[test]
+    fn a_cancelled_job_does_not_store_a_late_transcript() {
+        let (_d, mut store) = store();
+        let id = store.enqueue(&new_job("/a.wav", Origin::Manual)).unwrap();
+        store.claim_next().unwrap();
+        store.cancel(id).unwrap();
+        assert_eq!(
+            store.complete(id, "abc", &transcript("late")).unwrap(),
+            None
+        );
+        assert!(store.search("late", 10).unwrap().is_empty());
+        store.retry(id).unwrap();
+        assert_eq!(store.job(id).unwrap().status, JobStatus::Queued);
+        let err = store.retry(id).unwrap_err().to_string();
+        assert!(err.contains("only failed or cancelled"), "{err}");
+    }
+
+    #[test]
+    fn interrupted_jobs_are_requeued_and_failures_keep_their_reason() {
+        let (_d, mut store) = store();
+        let a = store.enqueue(&new_job("/a.wav", Origin::Manual)).unwrap();
+        let b = store.enqueue(&new_job("/b.wav", Origin::Manual)).unwrap();
+        store.claim_next().unwrap();
+        store.claim_next().unwrap();
+        store
+            .fail(b, "worker killed by signal 9 (SIGKILL)")
+            .unwrap();
+        assert_eq!(store.requeue_interrupted().unwrap(), 1);
+        assert_eq!(store.job(a).unwrap().status, JobStatus::Queued);
+        let failed = store.job(b).unwrap();
+        assert_eq!(failed.status, JobStatus::Failed);
+        assert_eq!(
+            failed.error.as_deref(),
+            Some("worker killed by signal 9 (SIGKILL)")
+        );
+        assert_eq!(store.jobs(Some(JobStatus::Failed), 10).unwrap().len(), 1);
+        assert_eq!(store.jobs(None, 10).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn duplicates_share_a_transcript_that_outlives_either_job() {
+        let (_d, mut store) = store();
+        let first = store.enqueue(&new_job("/a.wav", Origin::Folder)).unwrap();
+        store.claim_next().unwrap();
+        let tid = store
+            .complete(first, "same", &transcript("hello there"))
+            .unwrap()
+            .unwrap();
+        let copy = store
+            .enqueue(&new_job("/copy/a.wav", Origin::Folder))
+            .unwrap();
+        let original = store.completed_job_with_content("same").unwrap().unwrap();
+        assert!(store.complete_as_duplicate(copy, &original).unwrap());
+        let job = store.job(copy).unwrap();
+        assert_eq!(
+            (job.transcript_id, job.duplicate_of),
+            (Some(tid), Some(first))
+        );
+
+        store.delete_job(first).unwrap();
+        assert!(
+            store.transcript(tid).unwrap().is_some(),
+            "still used by the copy"
+        );
+        store.delete_job(copy).unwrap();
+        assert!(
+            store.transcript(tid).unwrap().is_none(),
+            "deleted with its last job"
+        );
+        assert!(
+            store.search("hello", 10).unwrap().is_empty(),
+            "and gone from the index"
+        );
+    }
+
+    #[test]
+    fn a_running_job_cannot_be_deleted() {
+        let (_d, mut store) = store();
+        let id = store.enqueue(&new_job("/a.wav", Origin::Manual)).unwrap();
+        store.claim_next().unwrap();
+        let err = store.delete_job(id).unwrap_err().to_string();
+        assert!(
+            err.contains("running") && err.contains("cancel it first"),
+            "{err}"
+        );
+        assert!(matches!(store.job(999), Err(StoreError::NoSuchJob(999))));
+    }
+}

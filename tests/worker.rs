@@ -1,0 +1,197 @@
+//! The transcription worker subprocess: jobs run in `hookscribe worker`, the model stays
+//! loaded between jobs, and a worker that dies fails only the job it was running.
+
+mod common;
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use common::{ct2_tiny_en, hookscribe_bin, speak, temp_home};
+use hookscribe::cancel::CancelFlag;
+use hookscribe::jobs::{JobRequest, Worker, WorkerError};
+use hookscribe::models::Models;
+use hookscribe::text::word_error_rate;
+
+const SENTENCE: &str = "Please send the meeting notes to the team by Friday afternoon.";
+
+struct Fixtures {
+    _dir: tempfile::TempDir,
+    model: PathBuf,
+    speech: PathBuf,
+    long_speech: PathBuf,
+}
+
+fn fixtures() -> &'static Fixtures {
+    static FIXTURES: OnceLock<Fixtures> = OnceLock::new();
+    FIXTURES.get_or_init(|| {
+        let (dir, home) = temp_home();
+        let models = Models::open(&home).unwrap();
+        models
+            .import(&ct2_tiny_en(), Some("tiny.en"), None)
+            .unwrap();
+        let speech = dir.path().join("speech.wav");
+        speak(SENTENCE, &speech);
+        let long_speech = dir.path().join("long.wav");
+        speak(&format!("{SENTENCE} ").repeat(12), &long_speech);
+        Fixtures {
+            model: models.path_of("tiny.en"),
+            _dir: dir,
+            speech,
+            long_speech,
+        }
+    })
+}
+
+fn request(id: i64, path: &std::path::Path) -> JobRequest {
+    JobRequest {
+        id,
+        path: path.display().to_string(),
+        model: fixtures().model.clone(),
+        language: Some("en".into()),
+        translate: false,
+        threads: Some(2),
+        prompt: None,
+    }
+}
+
+/// Tests that run whisper take turns (each uses every core).
+fn turn() -> std::sync::MutexGuard<'static, ()> {
+    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    TURN.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[test]
+fn jobs_run_in_one_worker_that_keeps_the_model_loaded() {
+    let _turn = turn();
+    let mut worker = Worker::new(hookscribe_bin());
+    let mut percents = Vec::new();
+    let first = worker
+        .transcribe(
+            &request(1, &fixtures().speech),
+            |_, p| percents.push(p),
+            &CancelFlag::new(),
+        )
+        .unwrap();
+    assert!(
+        word_error_rate(SENTENCE, &first.text) <= 0.15,
+        "{:?}",
+        first.text
+    );
+    assert_eq!(percents.last(), Some(&100));
+    let pid = worker.pid().expect("worker running");
+    let second = worker
+        .transcribe(
+            &request(2, &fixtures().speech),
+            |_, _| {},
+            &CancelFlag::new(),
+        )
+        .unwrap();
+    assert_eq!(second.text, first.text);
+    assert_eq!(worker.pid(), Some(pid), "the same worker served both jobs");
+}
+
+#[test]
+fn a_bad_file_fails_its_job_and_the_worker_carries_on() {
+    let _turn = turn();
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("not-audio.mp3");
+    std::fs::write(&bad, "hello").unwrap();
+    let mut worker = Worker::new(hookscribe_bin());
+    let err = worker
+        .transcribe(&request(1, &bad), |_, _| {}, &CancelFlag::new())
+        .unwrap_err();
+    assert!(matches!(err, WorkerError::Job(_)), "{err:?}");
+    assert!(err.to_string().contains("not-audio.mp3"), "{err}");
+    let pid = worker.pid();
+    worker
+        .transcribe(
+            &request(2, &fixtures().speech),
+            |_, _| {},
+            &CancelFlag::new(),
+        )
+        .unwrap();
+    assert_eq!(worker.pid(), pid);
+}
+
+#[test]
+fn a_killed_worker_fails_only_its_job_with_the_reason() {
+    let _turn = turn();
+    let mut worker = Worker::new(hookscribe_bin());
+    // Start it (and load the model) with a first job.
+    worker
+        .transcribe(
+            &request(1, &fixtures().speech),
+            |_, _| {},
+            &CancelFlag::new(),
+        )
+        .unwrap();
+    let pid = worker.pid().unwrap();
+    let mut killed = false;
+    let err = worker
+        .transcribe(
+            &request(2, &fixtures().long_speech),
+            |_, percent| {
+                if percent >= 5 && !killed {
+                    killed = true;
+                    let status = std::process::Command::new("kill")
+                        .args(["-9", &pid.to_string()])
+                        .status()
+                        .unwrap();
+                    assert!(status.success());
+                }
+            },
+            &CancelFlag::new(),
+        )
+        .unwrap_err();
+    assert!(killed, "the job must have been running when killed");
+    let message = err.to_string();
+    assert!(
+        message.contains("crashed") && message.contains("signal 9"),
+        "{message}"
+    );
+
+    // The next job gets a fresh worker and succeeds.
+    let text = worker
+        .transcribe(
+            &request(3, &fixtures().speech),
+            |_, _| {},
+            &CancelFlag::new(),
+        )
+        .unwrap()
+        .text;
+    assert!(word_error_rate(SENTENCE, &text) <= 0.15, "{text:?}");
+    assert_ne!(worker.pid(), Some(pid));
+}
+
+#[test]
+fn cancel_stops_a_job_within_a_second() {
+    let _turn = turn();
+    let mut worker = Worker::new(hookscribe_bin());
+    let cancel = CancelFlag::new();
+    let trigger = cancel.clone();
+    let mut cancelled_at = None;
+    let err = worker
+        .transcribe(
+            &request(1, &fixtures().long_speech),
+            |_, percent| {
+                if percent >= 5 && cancelled_at.is_none() {
+                    cancelled_at = Some(Instant::now());
+                    trigger.cancel();
+                }
+            },
+            &cancel,
+        )
+        .unwrap_err();
+    assert!(err.is_cancelled(), "{err}");
+    let took = cancelled_at.unwrap().elapsed();
+    assert!(took < Duration::from_secs(1), "took {took:?}");
+    // The worker (or its replacement) takes the next job.
+    worker
+        .transcribe(
+            &request(2, &fixtures().speech),
+            |_, _| {},
+            &CancelFlag::new(),
+        )
+        .unwrap();
+}
