@@ -8,7 +8,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
-    cli::init_logging();
+    cli::init_logging(args.is_daemon());
     match cli::run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

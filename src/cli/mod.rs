@@ -2,6 +2,7 @@
 //! `--json`; errors go to stderr (see `main`).
 
 mod config;
+mod jobs;
 mod models;
 mod transcribe;
 
@@ -21,6 +22,13 @@ pub struct Cli {
     command: Command,
 }
 
+impl Cli {
+    /// Long-running commands log their progress by default.
+    pub fn is_daemon(&self) -> bool {
+        matches!(self.command, Command::Run)
+    }
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Show the version, data directory and default model
@@ -30,6 +38,19 @@ enum Command {
     },
     /// Transcribe audio or video files
     Transcribe(transcribe::TranscribeArgs),
+    /// Process the job queue headless until stopped (SIGINT/SIGTERM)
+    Run,
+    /// Queue files and manage jobs
+    #[command(subcommand)]
+    Jobs(jobs::JobsCommand),
+    /// Full-text search over transcripts
+    Search {
+        text: String,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
     /// Serve transcription requests on stdin/stdout (started by the queue, not by hand)
     #[command(hide = true)]
     Worker,
@@ -41,14 +62,21 @@ enum Command {
     Models(models::ModelsCommand),
 }
 
-/// Logs go to stderr; `HOOKSCRIBE_LOG` (or `RUST_LOG`) sets the filter, default `warn`.
-pub fn init_logging() {
+/// Logs go to stderr; `HOOKSCRIBE_LOG` (or `RUST_LOG`) sets the filter, default `warn`
+/// (`info` for the daemon).
+pub fn init_logging(daemon: bool) {
+    let default = if daemon {
+        "info,whisper_rs=warn"
+    } else {
+        "warn"
+    };
     let filter = std::env::var("HOOKSCRIBE_LOG")
         .or_else(|_| std::env::var("RUST_LOG"))
-        .unwrap_or_else(|_| "warn".to_string());
+        .unwrap_or_else(|_| default.to_string());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
 }
 
@@ -64,6 +92,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Transcribe(args) => transcribe::run(&home, args),
         Command::Config(command) => config::run(&home, command),
         Command::Worker => Ok(()),
+        Command::Run => jobs::daemon(&home),
+        Command::Jobs(command) => jobs::run(&home, command),
+        Command::Search { text, limit, json } => jobs::search(&home, &text, limit, json),
     }
 }
 

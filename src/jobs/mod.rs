@@ -3,7 +3,9 @@
 //! stays loaded in the worker between jobs.
 
 pub mod protocol;
+pub mod runner;
 pub mod worker;
 pub mod worker_process;
 
+pub use runner::{JobEvent, Runner, RunnerConfig};
 pub use worker::{JobRequest, Worker, WorkerError};

@@ -132,6 +132,20 @@ pub struct SearchHit {
     pub snippet: String,
 }
 
+/// Whether a process with this id exists (signal 0 checks without sending anything).
+#[cfg(unix)]
+fn process_alive(pid: u32) -> bool {
+    // SAFETY: kill with signal 0 sends nothing; it only reports whether the pid exists.
+    let result = unsafe { libc::kill(pid as libc::pid_t, 0) };
+    result == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+#[cfg(not(unix))]
+fn process_alive(_pid: u32) -> bool {
+    // Without a cheap check, trust the heartbeat alone.
+    true
+}
+
 const JOB_COLUMNS: &str = "id, source_path, source_sha256, source_bytes, origin, status, stage, \
     progress, error, options, metadata, transcript_id, duplicate_of, attempts, created_at, \
     started_at, finished_at";
@@ -218,7 +232,8 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Takes the next queued job (hand-added first, then oldest) and marks it running.
+    /// Takes the next queued job (hand-added first, then oldest) and marks it running,
+    /// owned by this process.
     pub fn claim_next(&mut self) -> Result<Option<Job>, StoreError> {
         let tx = self
             .conn
@@ -233,9 +248,10 @@ impl Store {
         let Some(id) = id else { return Ok(None) };
         tx.execute(
             "UPDATE jobs SET status = 'running', stage = 'decoding', progress = 0, error = NULL,
-                 attempts = attempts + 1, started_at = ?2, finished_at = NULL
+                 attempts = attempts + 1, started_at = ?2, finished_at = NULL,
+                 claimed_by = ?3, heartbeat_at = ?2
              WHERE id = ?1",
-            params![id, now_ms()],
+            params![id, now_ms(), std::process::id()],
         )?;
         let job = tx.query_row(
             &format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1"),
@@ -246,13 +262,36 @@ impl Store {
         Ok(Some(job))
     }
 
-    /// Coarse progress for running jobs (the live stream goes through events).
+    /// Coarse progress for running jobs (the live stream goes through events); also the
+    /// owner's heartbeat.
     pub fn set_progress(&self, id: JobId, stage: &str, percent: u8) -> Result<(), StoreError> {
         self.conn.execute(
-            "UPDATE jobs SET stage = ?2, progress = ?3 WHERE id = ?1 AND status = 'running'",
-            params![id, stage, i64::from(percent)],
+            "UPDATE jobs SET stage = ?2, progress = ?3, heartbeat_at = ?4 WHERE id = ?1 AND status = 'running'",
+            params![id, stage, i64::from(percent), now_ms()],
         )?;
         Ok(())
+    }
+
+    /// Tells other processes this one still works on `id`.
+    pub fn heartbeat(&self, id: JobId) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE jobs SET heartbeat_at = ?2 WHERE id = ?1 AND status = 'running'",
+            params![id, now_ms()],
+        )?;
+        Ok(())
+    }
+
+    /// The job's status, cheaply (a runner polls it to notice a cancel from elsewhere).
+    pub fn job_status(&self, id: JobId) -> Result<JobStatus, StoreError> {
+        let status: Option<String> = self
+            .conn
+            .query_row("SELECT status FROM jobs WHERE id = ?1", [id], |row| {
+                row.get(0)
+            })
+            .optional()?;
+        status
+            .map(|s| JobStatus::parse(&s))
+            .ok_or(StoreError::NoSuchJob(id))
     }
 
     pub fn set_source(&self, id: JobId, sha256: &str, bytes: u64) -> Result<(), StoreError> {
@@ -428,11 +467,40 @@ impl Store {
         Ok(job)
     }
 
-    /// Crash recovery: jobs left running by a process that died go back to the queue.
-    pub fn requeue_interrupted(&self) -> Result<usize, StoreError> {
+    /// Crash recovery: jobs left running by a process that is gone (or silent for longer
+    /// than `stale_after`) go back to the queue. Jobs another live process is running are
+    /// left alone, so the desktop app and `hookscribe run` can share a database.
+    pub fn requeue_orphans(&self, stale_after: std::time::Duration) -> Result<usize, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare("SELECT id, claimed_by, heartbeat_at FROM jobs WHERE status = 'running'")?;
+        let running: Vec<(JobId, Option<i64>, Option<i64>)> = statement
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+            .collect::<Result<_, _>>()?;
+        let stale_before = now_ms() - stale_after.as_millis() as i64;
+        let mut requeued = 0;
+        for (id, owner, heartbeat) in running {
+            let owner_alive = owner
+                .is_some_and(|pid| pid as u32 != std::process::id() && process_alive(pid as u32));
+            let fresh = heartbeat.is_some_and(|at| at >= stale_before);
+            if owner_alive && fresh {
+                continue;
+            }
+            requeued += self.conn.execute(
+                "UPDATE jobs SET status = 'queued', stage = NULL, progress = 0, claimed_by = NULL
+                 WHERE id = ?1 AND status = 'running'",
+                [id],
+            )?;
+        }
+        Ok(requeued)
+    }
+
+    /// Puts this process's running jobs back in the queue (graceful shutdown).
+    pub fn release_mine(&self) -> Result<usize, StoreError> {
         Ok(self.conn.execute(
-            "UPDATE jobs SET status = 'queued', stage = NULL, progress = 0 WHERE status = 'running'",
-            [],
+            "UPDATE jobs SET status = 'queued', stage = NULL, progress = 0, claimed_by = NULL
+             WHERE status = 'running' AND claimed_by = ?1",
+            [std::process::id()],
         )?)
     }
 
@@ -616,7 +684,7 @@ mod tests {
     }
 
     #[test]
-    fn interrupted_jobs_are_requeued_and_failures_keep_their_reason() {
+    fn orphaned_jobs_are_requeued_and_failures_keep_their_reason() {
         let (_d, mut store) = store();
         let a = store.enqueue(&new_job("/a.wav", Origin::Manual)).unwrap();
         let b = store.enqueue(&new_job("/b.wav", Origin::Manual)).unwrap();

@@ -67,6 +67,8 @@ const MIGRATIONS: &[&str] = &[
         transcript_id INTEGER REFERENCES transcripts(id) ON DELETE SET NULL,
         duplicate_of  INTEGER REFERENCES jobs(id) ON DELETE SET NULL,
         attempts      INTEGER NOT NULL DEFAULT 0,
+        claimed_by    INTEGER,
+        heartbeat_at  INTEGER,
         created_at    INTEGER NOT NULL,
         started_at    INTEGER,
         finished_at   INTEGER

@@ -1,0 +1,436 @@
+//! The queue runner: threads that claim queued jobs, hand them to a worker subprocess,
+//! and record the outcome. `hookscribe run` and the desktop app both embed it.
+//!
+//! Every state change is in SQLite first; events are a live view for the UI and the CLI.
+//! A job cancelled from another process (`hookscribe jobs cancel`) is noticed by polling
+//! its row while it runs.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use tokio::sync::broadcast;
+
+use super::worker::{JobRequest, Worker, WorkerError};
+use crate::cancel::CancelFlag;
+use crate::home::Home;
+use crate::models::Models;
+use crate::pipeline::Stage;
+use crate::settings::Settings;
+use crate::store::jobs::{Job, JobId, JobStatus, TranscriptId};
+use crate::store::{Store, StoreError};
+
+/// A running job left silent this long by a live process is considered abandoned.
+const ORPHAN_AFTER: Duration = Duration::from_secs(120);
+/// How often a running job's row is checked for a cancel from elsewhere.
+const CANCEL_POLL: Duration = Duration::from_millis(250);
+/// A running job's heartbeat is written every 5 s (20 polls).
+const HEARTBEAT_EVERY_POLLS: u32 = 20;
+
+/// What happened to a job, as it happens.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum JobEvent {
+    Started {
+        job: JobId,
+        path: String,
+    },
+    Progress {
+        job: JobId,
+        stage: Stage,
+        percent: u8,
+    },
+    Completed {
+        job: JobId,
+        transcript: TranscriptId,
+        duplicate_of: Option<JobId>,
+    },
+    Failed {
+        job: JobId,
+        error: String,
+    },
+    Cancelled {
+        job: JobId,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunnerError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Settings(#[from] crate::settings::SettingsError),
+    #[error("cannot start a queue thread: {0}")]
+    Thread(std::io::Error),
+}
+
+#[derive(Debug, Clone)]
+pub struct RunnerConfig {
+    pub home: Home,
+    /// The `hookscribe` binary that serves `hookscribe worker`.
+    pub worker_program: PathBuf,
+    /// Jobs transcribed at once; `None` reads the `concurrency` setting.
+    pub concurrency: Option<usize>,
+    /// How often an idle runner looks for jobs added by other processes.
+    pub poll_interval: Duration,
+}
+
+impl RunnerConfig {
+    pub fn new(home: Home, worker_program: PathBuf) -> Self {
+        Self {
+            home,
+            worker_program,
+            concurrency: None,
+            poll_interval: Duration::from_millis(500),
+        }
+    }
+}
+
+/// Shared between the runner handle and its threads.
+struct Shared {
+    config: RunnerConfig,
+    stop: AtomicBool,
+    wake: (Mutex<u64>, Condvar),
+    events: broadcast::Sender<JobEvent>,
+    /// Cancel flags of the jobs running now, so shutdown can stop them.
+    running: Mutex<Vec<(JobId, CancelFlag)>>,
+}
+
+pub struct Runner {
+    shared: Arc<Shared>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl Runner {
+    /// Recovers jobs a dead process left running, then starts the queue threads.
+    pub fn start(config: RunnerConfig) -> Result<Self, RunnerError> {
+        let store = Store::open(&config.home.database_path())?;
+        let requeued = store.requeue_orphans(ORPHAN_AFTER)?;
+        if requeued > 0 {
+            tracing::info!(
+                requeued,
+                "jobs interrupted by a previous run were put back in the queue"
+            );
+        }
+        let concurrency = match config.concurrency {
+            Some(n) => n,
+            None => Settings::new(&store)
+                .get("concurrency")?
+                .value
+                .parse()
+                .unwrap_or(1),
+        }
+        .max(1);
+        let (events, _) = broadcast::channel(1024);
+        let shared = Arc::new(Shared {
+            config,
+            stop: AtomicBool::new(false),
+            wake: (Mutex::new(0), Condvar::new()),
+            events,
+            running: Mutex::new(Vec::new()),
+        });
+        let mut threads = Vec::with_capacity(concurrency);
+        for index in 0..concurrency {
+            let shared = shared.clone();
+            let thread = std::thread::Builder::new()
+                .name(format!("queue-{index}"))
+                .spawn(move || work_loop(&shared))
+                .map_err(RunnerError::Thread)?;
+            threads.push(thread);
+        }
+        tracing::info!(concurrency, "queue started");
+        Ok(Self { shared, threads })
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<JobEvent> {
+        self.shared.events.subscribe()
+    }
+
+    /// Wakes idle threads now (a job was just added by this process).
+    pub fn wake(&self) {
+        let (count, condvar) = &self.shared.wake;
+        *count.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+        condvar.notify_all();
+    }
+
+    /// Stops taking jobs, stops the running ones and puts them back in the queue for the
+    /// next start.
+    pub fn shutdown(self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        for (_, flag) in self
+            .shared
+            .running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            flag.cancel();
+        }
+        self.wake();
+        for thread in self.threads {
+            let _ = thread.join();
+        }
+        match Store::open(&self.shared.config.home.database_path()).and_then(|s| s.release_mine()) {
+            Ok(0) => {}
+            Ok(released) => tracing::info!(released, "running jobs returned to the queue"),
+            Err(error) => tracing::error!(%error, "could not return running jobs to the queue"),
+        }
+        tracing::info!("queue stopped");
+    }
+}
+
+fn work_loop(shared: &Shared) {
+    let mut store = match Store::open(&shared.config.home.database_path()) {
+        Ok(store) => store,
+        Err(error) => {
+            tracing::error!(%error, "queue thread cannot open the database");
+            return;
+        }
+    };
+    let mut worker = Worker::new(shared.config.worker_program.clone());
+    while !shared.stop.load(Ordering::SeqCst) {
+        match store.claim_next() {
+            Ok(Some(job)) => run_job(shared, &mut store, &mut worker, job),
+            Ok(None) => idle(shared),
+            Err(error) => {
+                tracing::error!(%error, "cannot read the queue");
+                idle(shared);
+            }
+        }
+    }
+}
+
+fn idle(shared: &Shared) {
+    let (count, condvar) = &shared.wake;
+    let guard = count.lock().unwrap_or_else(|e| e.into_inner());
+    let seen = *guard;
+    let _ = condvar.wait_timeout_while(guard, shared.config.poll_interval, |now| {
+        *now == seen && !shared.stop.load(Ordering::SeqCst)
+    });
+}
+
+/// SHA-256 and size of a file, read in 1 MiB blocks.
+fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut total = 0u64;
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        total += n as u64;
+    }
+    Ok((hex::encode(hasher.finalize()), total))
+}
+
+fn run_job(shared: &Shared, store: &mut Store, worker: &mut Worker, job: Job) {
+    let span = tracing::info_span!("job", job = job.id);
+    let _entered = span.enter();
+    tracing::info!(path = %job.source_path, attempt = job.attempts, "job started");
+    let _ = shared.events.send(JobEvent::Started {
+        job: job.id,
+        path: job.source_path.clone(),
+    });
+    let outcome = execute(shared, store, worker, &job);
+    let event = match outcome {
+        Ok(Outcome::Completed {
+            transcript,
+            duplicate_of,
+        }) => {
+            tracing::info!(transcript, ?duplicate_of, "job completed");
+            JobEvent::Completed {
+                job: job.id,
+                transcript,
+                duplicate_of,
+            }
+        }
+        Ok(Outcome::Cancelled) => {
+            tracing::info!("job cancelled");
+            JobEvent::Cancelled { job: job.id }
+        }
+        Ok(Outcome::Interrupted) => return,
+        Err(error) => {
+            tracing::warn!(%error, "job failed");
+            if let Err(store_error) = store.fail(job.id, &error) {
+                tracing::error!(%store_error, "cannot record the failure");
+            }
+            JobEvent::Failed { job: job.id, error }
+        }
+    };
+    let _ = shared.events.send(event);
+}
+
+enum Outcome {
+    Completed {
+        transcript: TranscriptId,
+        duplicate_of: Option<JobId>,
+    },
+    Cancelled,
+    /// Stopped by shutdown: stays running in the database until released.
+    Interrupted,
+}
+
+fn execute(
+    shared: &Shared,
+    store: &mut Store,
+    worker: &mut Worker,
+    job: &Job,
+) -> Result<Outcome, String> {
+    let settings = Settings::new(store);
+    let model_name = match &job.options.model {
+        Some(name) => name.clone(),
+        None => settings.get("model").map_err(|e| e.to_string())?.value,
+    };
+    let language = match &job.options.language {
+        Some(language) => language.clone(),
+        None => settings.get("language").map_err(|e| e.to_string())?.value,
+    };
+    let threads = settings.threads().map_err(|e| e.to_string())?;
+    let model = Models::open(&shared.config.home)
+        .and_then(|models| models.resolve(&model_name))
+        .map_err(|e| e.to_string())?;
+
+    let path = Path::new(&job.source_path);
+    let (sha256, bytes) =
+        hash_file(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    store
+        .set_source(job.id, &sha256, bytes)
+        .map_err(|e| e.to_string())?;
+    if let Some(original) = store
+        .completed_job_with_content(&sha256)
+        .map_err(|e| e.to_string())?
+    {
+        if store
+            .complete_as_duplicate(job.id, &original)
+            .map_err(|e| e.to_string())?
+        {
+            tracing::info!(
+                original = original.id,
+                "same content as an earlier job: its transcript is reused"
+            );
+            return Ok(Outcome::Completed {
+                transcript: original.transcript_id.unwrap_or_default(),
+                duplicate_of: Some(original.id),
+            });
+        }
+    }
+
+    let cancel = CancelFlag::new();
+    shared
+        .running
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push((job.id, cancel.clone()));
+    let watcher = watch_for_cancel(shared, job.id, cancel.clone());
+    let request = JobRequest {
+        id: job.id,
+        path: job.source_path.clone(),
+        model,
+        language: Some(language),
+        translate: job.options.translate,
+        threads,
+        prompt: job.options.prompt.clone(),
+    };
+    let mut last_saved: Option<(Stage, u8)> = None;
+    let result = worker.transcribe(
+        &request,
+        |stage, percent| {
+            let _ = shared.events.send(JobEvent::Progress {
+                job: job.id,
+                stage,
+                percent,
+            });
+            // The database gets coarse progress: every 5% or a new stage.
+            let due =
+                last_saved.is_none_or(|(s, p)| s != stage || percent >= p + 5 || percent == 100);
+            if due {
+                last_saved = Some((stage, percent));
+                let stage_name = match stage {
+                    Stage::Decoding => "decoding",
+                    Stage::Transcribing => "transcribing",
+                };
+                if let Err(error) = store.set_progress(job.id, stage_name, percent) {
+                    tracing::warn!(%error, "cannot save progress");
+                }
+            }
+        },
+        &cancel,
+    );
+    watcher.finish();
+    shared
+        .running
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .retain(|(id, _)| *id != job.id);
+
+    match result {
+        Ok(transcript) => match store
+            .complete(job.id, &sha256, &transcript)
+            .map_err(|e| e.to_string())?
+        {
+            Some(id) => Ok(Outcome::Completed {
+                transcript: id,
+                duplicate_of: None,
+            }),
+            // Cancelled while the last words were being written.
+            None => Ok(Outcome::Cancelled),
+        },
+        Err(WorkerError::Cancelled) if shared.stop.load(Ordering::SeqCst) => {
+            Ok(Outcome::Interrupted)
+        }
+        Err(WorkerError::Cancelled) => Ok(Outcome::Cancelled),
+        Err(error) => Err(error.to_string()),
+    }
+}
+
+/// Polls the job's row while it runs and raises `cancel` if someone cancelled it.
+struct CancelWatcher {
+    done: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl CancelWatcher {
+    fn finish(mut self) {
+        self.done.store(true, Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn watch_for_cancel(shared: &Shared, id: JobId, cancel: CancelFlag) -> CancelWatcher {
+    let done = Arc::new(AtomicBool::new(false));
+    let finished = done.clone();
+    let database = shared.config.home.database_path();
+    let thread = std::thread::Builder::new()
+        .name(format!("cancel-watch-{id}"))
+        .spawn(move || {
+            let Ok(store) = Store::open(&database) else {
+                return;
+            };
+            let mut polls = 0u32;
+            while !finished.load(Ordering::SeqCst) {
+                if matches!(store.job_status(id), Ok(JobStatus::Cancelled)) {
+                    cancel.cancel();
+                    return;
+                }
+                polls += 1;
+                if polls % HEARTBEAT_EVERY_POLLS == 0 {
+                    if let Err(error) = store.heartbeat(id) {
+                        tracing::debug!(%error, job = id, "heartbeat not saved");
+                    }
+                }
+                std::thread::sleep(CANCEL_POLL);
+            }
+        })
+        .ok();
+    CancelWatcher { done, thread }
+}

@@ -1,0 +1,315 @@
+//! The durable queue with real processes: `hookscribe jobs add` from one process,
+//! `hookscribe run` in another, killed and restarted, sharing one SQLite file.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use common::{ct2_tiny_en, hookscribe_bin, run_cli, speak, temp_home};
+use hookscribe::home::Home;
+use hookscribe::models::Models;
+use hookscribe::store::jobs::{Job, JobStatus};
+use hookscribe::store::Store;
+use hookscribe::text::word_error_rate;
+
+const SENTENCE: &str = "Please send the meeting notes to the team by Friday afternoon.";
+
+/// Speech files shared by the tests (generated once).
+struct Media {
+    _dir: tempfile::TempDir,
+    short: PathBuf,
+    long: PathBuf,
+    model_source: PathBuf,
+}
+
+fn media() -> &'static Media {
+    static MEDIA: OnceLock<Media> = OnceLock::new();
+    MEDIA.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let short = dir.path().join("short.wav");
+        speak(SENTENCE, &short);
+        let long = dir.path().join("long.wav");
+        speak(&format!("{SENTENCE} ").repeat(10), &long);
+        Media {
+            _dir: dir,
+            short,
+            long,
+            model_source: ct2_tiny_en(),
+        }
+    })
+}
+
+/// A home with tiny.en installed and two threads per transcription.
+fn home() -> (tempfile::TempDir, Home) {
+    let (dir, home) = temp_home();
+    Models::open(&home)
+        .unwrap()
+        .import(&media().model_source, Some("tiny.en"), None)
+        .unwrap();
+    let (ok, _, stderr) = run_cli(&home, &["config", "set", "threads", "2"]);
+    assert!(ok, "{stderr}");
+    (dir, home)
+}
+
+/// Whisper-heavy tests take turns: each uses every core.
+fn turn() -> std::sync::MutexGuard<'static, ()> {
+    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    TURN.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+struct Daemon {
+    child: Child,
+    log: PathBuf,
+}
+
+impl Daemon {
+    fn start(home: &Home) -> Self {
+        let log = home
+            .root()
+            .join(format!("run-{}.log", Instant::now().elapsed().as_nanos()));
+        let child = Command::new(hookscribe_bin())
+            .arg("run")
+            .env("HOOKSCRIBE_HOME", home.root())
+            .env("HOOKSCRIBE_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        Self { child, log }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    fn kill9(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    /// SIGTERM, then wait for a graceful exit.
+    fn terminate(mut self) -> String {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if self.child.try_wait().unwrap().is_some() {
+                return self.log();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.child.kill().unwrap();
+        panic!("hookscribe run did not stop on SIGTERM:\n{}", self.log());
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn add(home: &Home, file: &Path) -> i64 {
+    let (ok, stdout, stderr) = run_cli(home, &["jobs", "add", file.to_str().unwrap(), "--json"]);
+    assert!(ok, "{stderr}");
+    let value: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    value["queued"][0].as_i64().unwrap()
+}
+
+fn job(home: &Home, id: i64) -> Job {
+    Store::open(&home.database_path()).unwrap().job(id).unwrap()
+}
+
+fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if done() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("timed out waiting for {what}");
+}
+
+fn transcript_count(home: &Home) -> usize {
+    let store = Store::open(&home.database_path()).unwrap();
+    store.search("meeting", 1000).unwrap().len()
+}
+
+#[test]
+fn run_processes_jobs_from_another_process_and_a_corrupt_file_fails_alone() {
+    let _turn = turn();
+    let (dir, home) = home();
+    let corrupt = dir.path().join("corrupt.wav");
+    std::fs::write(&corrupt, b"RIFF\x10\x00\x00\x00WAVEfmt garbage").unwrap();
+    let daemon = Daemon::start(&home);
+    let bad = add(&home, &corrupt);
+    let good = add(&home, &media().short);
+    wait_for("both jobs to finish", Duration::from_secs(120), || {
+        job(&home, good).status == JobStatus::Completed
+            && job(&home, bad).status == JobStatus::Failed
+    });
+    let failed = job(&home, bad);
+    let reason = failed.error.unwrap();
+    assert!(reason.contains("corrupt.wav"), "{reason}");
+    let (ok, stdout, _) = run_cli(&home, &["jobs", "show", &good.to_string(), "--json"]);
+    assert!(ok);
+    let shown: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let text = shown["transcript"]["transcript"]["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(word_error_rate(SENTENCE, &text) <= 0.15, "{text:?}");
+
+    let log = daemon.terminate();
+    assert!(
+        log.contains(&format!("job{{job={good}}}")),
+        "job id in the log lines:\n{log}"
+    );
+    assert!(!log.contains("database is locked"), "{log}");
+}
+
+#[test]
+fn a_killed_run_resumes_the_job_on_restart_and_stores_one_transcript() {
+    let _turn = turn();
+    let (_dir, home) = home();
+    let daemon = Daemon::start(&home);
+    let id = add(&home, &media().long);
+    wait_for(
+        "the job to be transcribing",
+        Duration::from_secs(60),
+        || {
+            let j = job(&home, id);
+            j.status == JobStatus::Running && j.stage.as_deref() == Some("transcribing")
+        },
+    );
+    daemon.kill9();
+    assert_eq!(
+        job(&home, id).status,
+        JobStatus::Running,
+        "left running by the dead process"
+    );
+
+    // Added while nothing was running.
+    let later = add(&home, &media().short);
+    let daemon = Daemon::start(&home);
+    wait_for("both jobs to complete", Duration::from_secs(180), || {
+        job(&home, id).status == JobStatus::Completed
+            && job(&home, later).status == JobStatus::Completed
+    });
+    let resumed = job(&home, id);
+    assert_eq!(
+        resumed.attempts, 2,
+        "claimed once before the kill, once after"
+    );
+    let store = Store::open(&home.database_path()).unwrap();
+    assert_eq!(
+        store.jobs(None, 100).unwrap().len(),
+        2,
+        "no job lost or duplicated"
+    );
+    assert_eq!(transcript_count(&home), 2, "one transcript per job");
+    let log = daemon.terminate();
+    assert!(log.contains("put back in the queue"), "{log}");
+}
+
+#[test]
+fn a_running_job_cancelled_from_the_cli_stops_and_the_queue_goes_on() {
+    let _turn = turn();
+    let (_dir, home) = home();
+    let daemon = Daemon::start(&home);
+    let long = add(&home, &media().long);
+    let next = add(&home, &media().short);
+    wait_for(
+        "the long job to be transcribing",
+        Duration::from_secs(60),
+        || job(&home, long).stage.as_deref() == Some("transcribing"),
+    );
+    let (ok, _, stderr) = run_cli(&home, &["jobs", "cancel", &long.to_string()]);
+    assert!(ok, "{stderr}");
+    wait_for("the next job to complete", Duration::from_secs(120), || {
+        job(&home, next).status == JobStatus::Completed
+    });
+    let cancelled = job(&home, long);
+    assert_eq!(cancelled.status, JobStatus::Cancelled);
+    assert_eq!(
+        cancelled.transcript_id, None,
+        "no transcript for a cancelled job"
+    );
+    assert_eq!(transcript_count(&home), 1);
+
+    let (ok, _, stderr) = run_cli(&home, &["jobs", "retry", &long.to_string()]);
+    assert!(ok, "{stderr}");
+    assert_eq!(job(&home, long).status, JobStatus::Queued);
+    drop(daemon);
+}
+
+#[test]
+fn the_same_recording_twice_is_linked_not_transcribed_again() {
+    let _turn = turn();
+    let (dir, home) = home();
+    let copy = dir.path().join("copy-of-short.wav");
+    std::fs::copy(&media().short, &copy).unwrap();
+    let daemon = Daemon::start(&home);
+    let first = add(&home, &media().short);
+    wait_for("the first job", Duration::from_secs(120), || {
+        job(&home, first).status == JobStatus::Completed
+    });
+    let second = add(&home, &copy);
+    wait_for("the copy", Duration::from_secs(60), || {
+        job(&home, second).status == JobStatus::Completed
+    });
+    let linked = job(&home, second);
+    assert_eq!(linked.duplicate_of, Some(first));
+    assert_eq!(linked.transcript_id, job(&home, first).transcript_id);
+    assert_eq!(transcript_count(&home), 1);
+    drop(daemon);
+}
+
+#[test]
+fn two_runners_on_one_database_complete_each_job_exactly_once() {
+    let _turn = turn();
+    let (dir, home) = home();
+    // Distinct content per file, so nothing is deduplicated.
+    let mut ids = Vec::new();
+    for i in 0..4 {
+        let file = dir.path().join(format!("clip-{i}.wav"));
+        speak(&format!("Item number {i}. {SENTENCE}"), &file);
+        ids.push(add(&home, &file));
+    }
+    let a = Daemon::start(&home);
+    let b = Daemon::start(&home);
+    wait_for("all jobs", Duration::from_secs(240), || {
+        ids.iter()
+            .all(|id| job(&home, *id).status == JobStatus::Completed)
+    });
+    for id in &ids {
+        assert_eq!(job(&home, *id).attempts, 1, "job {id} was claimed twice");
+    }
+    assert_eq!(transcript_count(&home), 4);
+    let (log_a, log_b) = (a.terminate(), b.terminate());
+    for log in [&log_a, &log_b] {
+        assert!(!log.contains("locked") && !log.contains("ERROR"), "{log}");
+    }
+    assert!(log_a.contains("job completed") || log_b.contains("job completed"));
+}
+
+#[test]
+fn sigterm_returns_the_running_job_to_the_queue() {
+    let _turn = turn();
+    let (_dir, home) = home();
+    let daemon = Daemon::start(&home);
+    let id = add(&home, &media().long);
+    wait_for(
+        "the job to be transcribing",
+        Duration::from_secs(60),
+        || job(&home, id).stage.as_deref() == Some("transcribing"),
+    );
+    let log = daemon.terminate();
+    assert!(log.contains("returned to the queue"), "{log}");
+    assert_eq!(job(&home, id).status, JobStatus::Queued);
+}
