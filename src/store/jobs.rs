@@ -693,7 +693,13 @@ mod tests {
         store
             .fail(b, "worker killed by signal 9 (SIGKILL)")
             .unwrap();
-        assert_eq!(store.requeue_interrupted().unwrap(), 1);
+        // Jobs this process claimed count as orphans at start-up (it has just started).
+        assert_eq!(
+            store
+                .requeue_orphans(std::time::Duration::from_secs(60))
+                .unwrap(),
+            1
+        );
         assert_eq!(store.job(a).unwrap().status, JobStatus::Queued);
         let failed = store.job(b).unwrap();
         assert_eq!(failed.status, JobStatus::Failed);
@@ -703,6 +709,31 @@ mod tests {
         );
         assert_eq!(store.jobs(Some(JobStatus::Failed), 10).unwrap().len(), 1);
         assert_eq!(store.jobs(None, 10).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_job_another_live_process_runs_is_left_alone_until_its_heartbeat_stops() {
+        let (_d, mut store) = store();
+        let id = store.enqueue(&new_job("/a.wav", Origin::Manual)).unwrap();
+        store.claim_next().unwrap();
+        // Pretend pid 1 (always alive) owns it, with a fresh heartbeat.
+        store
+            .conn
+            .execute("UPDATE jobs SET claimed_by = 1 WHERE id = ?1", [id])
+            .unwrap();
+        let minute = std::time::Duration::from_secs(60);
+        assert_eq!(store.requeue_orphans(minute).unwrap(), 0);
+        assert_eq!(store.job(id).unwrap().status, JobStatus::Running);
+        // Silent for longer than allowed: taken back.
+        store
+            .conn
+            .execute(
+                "UPDATE jobs SET heartbeat_at = heartbeat_at - 120000 WHERE id = ?1",
+                [id],
+            )
+            .unwrap();
+        assert_eq!(store.requeue_orphans(minute).unwrap(), 1);
+        assert_eq!(store.job(id).unwrap().status, JobStatus::Queued);
     }
 
     #[test]
