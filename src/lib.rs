@@ -14,6 +14,7 @@ pub mod pipeline;
 pub mod settings;
 pub mod store;
 pub mod text;
+pub mod watch;
 
 /// The engine's version, as shown in the window, the CLI and the webhook user-agent.
 pub fn version() -> &'static str {

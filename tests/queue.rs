@@ -3,15 +3,15 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{ct2_tiny_en, hookscribe_bin, run_cli, speak, temp_home};
+use common::daemon::{add, job, wait_for, Daemon};
+use common::{ct2_tiny_en, run_cli, speak, temp_home};
 use hookscribe::home::Home;
 use hookscribe::models::Models;
-use hookscribe::store::jobs::{Job, JobStatus};
+use hookscribe::store::jobs::JobStatus;
 use hookscribe::store::Store;
 use hookscribe::text::word_error_rate;
 
@@ -58,81 +58,6 @@ fn home() -> (tempfile::TempDir, Home) {
 fn turn() -> std::sync::MutexGuard<'static, ()> {
     static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
     TURN.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-struct Daemon {
-    child: Child,
-    log: PathBuf,
-}
-
-impl Daemon {
-    fn start(home: &Home) -> Self {
-        let log = home
-            .root()
-            .join(format!("run-{}.log", Instant::now().elapsed().as_nanos()));
-        let child = Command::new(hookscribe_bin())
-            .arg("run")
-            .env("HOOKSCRIBE_HOME", home.root())
-            .env("HOOKSCRIBE_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .unwrap();
-        Self { child, log }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    fn kill9(mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-
-    /// SIGTERM, then wait for a graceful exit.
-    fn terminate(mut self) -> String {
-        let pid = self.child.id().to_string();
-        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if self.child.try_wait().unwrap().is_some() {
-                return self.log();
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        self.child.kill().unwrap();
-        panic!("hookscribe run did not stop on SIGTERM:\n{}", self.log());
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn add(home: &Home, file: &Path) -> i64 {
-    let (ok, stdout, stderr) = run_cli(home, &["jobs", "add", file.to_str().unwrap(), "--json"]);
-    assert!(ok, "{stderr}");
-    let value: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    value["queued"][0].as_i64().unwrap()
-}
-
-fn job(home: &Home, id: i64) -> Job {
-    Store::open(&home.database_path()).unwrap().job(id).unwrap()
-}
-
-fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + timeout;
-    while Instant::now() < deadline {
-        if done() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("timed out waiting for {what}");
 }
 
 fn transcript_count(home: &Home) -> usize {

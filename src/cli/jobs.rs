@@ -8,6 +8,7 @@ use hookscribe::home::Home;
 use hookscribe::jobs::{Runner, RunnerConfig};
 use hookscribe::store::jobs::{Job, JobOptions, JobStatus, NewJob, Origin};
 use hookscribe::store::Store;
+use hookscribe::watch::FolderWatcher;
 
 use super::print_json;
 
@@ -104,6 +105,7 @@ pub fn run(home: &Home, command: JobsCommand) -> Result<()> {
                 let id = store.enqueue(&NewJob {
                     source_path: path.display().to_string(),
                     origin: Origin::Manual,
+                    folder_id: None,
                     options: options.clone(),
                     metadata: None,
                 })?;
@@ -159,7 +161,15 @@ pub fn run(home: &Home, command: JobsCommand) -> Result<()> {
             println!("job {id} queued again");
         }
         JobsCommand::Delete { id } => {
+            let outputs = store.job_outputs(id)?;
             let job = store.delete_job(id)?;
+            for output in outputs {
+                match std::fs::remove_file(&output) {
+                    Ok(()) => println!("removed {output}"),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => eprintln!("warning: cannot remove {output}: {e}"),
+                }
+            }
             println!("job {id} deleted ({})", job.source_path);
         }
     }
@@ -197,6 +207,8 @@ pub fn daemon(home: &Home) -> Result<()> {
     let program =
         std::env::current_exe().context("cannot find the hookscribe binary to start workers")?;
     let runner = Runner::start(RunnerConfig::new(home.clone(), program))?;
+    let watcher = FolderWatcher::start(home.clone(), runner.waker())
+        .context("cannot start watching folders")?;
     let (stop, stopped) = std::sync::mpsc::channel();
     ctrlc::set_handler(move || {
         let _ = stop.send(());
@@ -205,6 +217,7 @@ pub fn daemon(home: &Home) -> Result<()> {
     tracing::info!(home = %home.root().display(), "hookscribe run: waiting for jobs (Ctrl-C to stop)");
     let _ = stopped.recv();
     tracing::info!("stopping");
+    watcher.stop();
     runner.shutdown();
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! `--json`; errors go to stderr (see `main`).
 
 mod config;
+mod folders;
 mod jobs;
 mod models;
 mod transcribe;
@@ -40,6 +41,9 @@ enum Command {
     Transcribe(transcribe::TranscribeArgs),
     /// Process the job queue headless until stopped (SIGINT/SIGTERM)
     Run,
+    /// Watch folders for new recordings
+    #[command(subcommand)]
+    Folders(folders::FoldersCommand),
     /// Queue files and manage jobs
     #[command(subcommand)]
     Jobs(jobs::JobsCommand),
@@ -94,6 +98,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Worker => Ok(()),
         Command::Run => jobs::daemon(&home),
         Command::Jobs(command) => jobs::run(&home, command),
+        Command::Folders(command) => folders::run(&home, command),
         Command::Search { text, limit, json } => jobs::search(&home, &text, limit, json),
     }
 }

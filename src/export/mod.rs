@@ -16,7 +16,7 @@ use crate::asr::Transcript;
 pub use subtitles::{Cue, MAX_LINE_CHARS};
 
 /// An export format, as named on the command line (`--format txt,srt`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     Txt,

@@ -152,9 +152,13 @@ impl Runner {
 
     /// Wakes idle threads now (a job was just added by this process).
     pub fn wake(&self) {
-        let (count, condvar) = &self.shared.wake;
-        *count.lock().unwrap_or_else(|e| e.into_inner()) += 1;
-        condvar.notify_all();
+        self.shared.wake_all();
+    }
+
+    /// A handle that wakes the runner from another thread (the folder watcher).
+    pub fn waker(&self) -> impl Fn() + Send + Sync + 'static {
+        let shared = self.shared.clone();
+        move || shared.wake_all()
     }
 
     /// Stops taking jobs, stops the running ones and puts them back in the queue for the
@@ -180,6 +184,14 @@ impl Runner {
             Err(error) => tracing::error!(%error, "could not return running jobs to the queue"),
         }
         tracing::info!("queue stopped");
+    }
+}
+
+impl Shared {
+    fn wake_all(&self) {
+        let (count, condvar) = &self.wake;
+        *count.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+        condvar.notify_all();
     }
 }
 
@@ -304,10 +316,16 @@ fn execute(
     store
         .set_source(job.id, &sha256, bytes)
         .map_err(|e| e.to_string())?;
-    if let Some(original) = store
+    let folder = match job.folder_id {
+        Some(id) => store.folder(id).map_err(|e| e.to_string())?,
+        None => None,
+    };
+    let rerun = folder.as_ref().is_some_and(|f| f.options.rerun_duplicates);
+    let original = store
         .completed_job_with_content(&sha256)
         .map_err(|e| e.to_string())?
-    {
+        .filter(|_| !rerun);
+    if let Some(original) = original {
         if store
             .complete_as_duplicate(job.id, &original)
             .map_err(|e| e.to_string())?
@@ -316,8 +334,12 @@ fn execute(
                 original = original.id,
                 "same content as an earlier job: its transcript is reused"
             );
+            let transcript = original.transcript_id.unwrap_or_default();
+            if let (Some(folder), Ok(Some(stored))) = (&folder, store.transcript(transcript)) {
+                super::outputs::write(store, job.id, path, folder, &stored.transcript);
+            }
             return Ok(Outcome::Completed {
-                transcript: original.transcript_id.unwrap_or_default(),
+                transcript,
                 duplicate_of: Some(original.id),
             });
         }
@@ -376,10 +398,15 @@ fn execute(
             .complete(job.id, &sha256, &transcript)
             .map_err(|e| e.to_string())?
         {
-            Some(id) => Ok(Outcome::Completed {
-                transcript: id,
-                duplicate_of: None,
-            }),
+            Some(id) => {
+                if let Some(folder) = &folder {
+                    super::outputs::write(store, job.id, path, folder, &transcript);
+                }
+                Ok(Outcome::Completed {
+                    transcript: id,
+                    duplicate_of: None,
+                })
+            }
             // Cancelled while the last words were being written.
             None => Ok(Outcome::Cancelled),
         },

@@ -87,6 +87,8 @@ pub struct JobOptions {
 pub struct NewJob {
     pub source_path: String,
     pub origin: Origin,
+    /// The watched folder it came from.
+    pub folder_id: Option<i64>,
     pub options: JobOptions,
     pub metadata: Option<serde_json::Value>,
 }
@@ -111,6 +113,7 @@ pub struct Job {
     pub created_at: i64,
     pub started_at: Option<i64>,
     pub finished_at: Option<i64>,
+    pub folder_id: Option<i64>,
 }
 
 /// A transcript as stored.
@@ -148,7 +151,7 @@ fn process_alive(_pid: u32) -> bool {
 
 const JOB_COLUMNS: &str = "id, source_path, source_sha256, source_bytes, origin, status, stage, \
     progress, error, options, metadata, transcript_id, duplicate_of, attempts, created_at, \
-    started_at, finished_at";
+    started_at, finished_at, folder_id";
 
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
@@ -185,6 +188,7 @@ fn job_from_row(row: &Row) -> rusqlite::Result<Job> {
         created_at: row.get(14)?,
         started_at: row.get(15)?,
         finished_at: row.get(16)?,
+        folder_id: row.get(17)?,
     })
 }
 
@@ -197,16 +201,29 @@ fn fts_query(text: &str) -> String {
         .join(" ")
 }
 
+/// Inserts a queued job (also used inside other transactions).
+pub(super) fn insert_job(conn: &rusqlite::Connection, job: &NewJob) -> rusqlite::Result<JobId> {
+    let options = serde_json::to_string(&job.options).unwrap_or_else(|_| "{}".into());
+    let metadata = job.metadata.as_ref().map(|m| m.to_string());
+    conn.execute(
+        "INSERT INTO jobs (source_path, origin, priority, status, options, metadata, created_at, folder_id)
+         VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6, ?7)",
+        params![
+            job.source_path,
+            job.origin.as_str(),
+            job.origin.priority(),
+            options,
+            metadata,
+            now_ms(),
+            job.folder_id
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
 impl Store {
     pub fn enqueue(&self, job: &NewJob) -> Result<JobId, StoreError> {
-        let options = serde_json::to_string(&job.options).unwrap_or_else(|_| "{}".into());
-        let metadata = job.metadata.as_ref().map(|m| m.to_string());
-        self.conn.execute(
-            "INSERT INTO jobs (source_path, origin, priority, status, options, metadata, created_at)
-             VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6)",
-            params![job.source_path, job.origin.as_str(), job.origin.priority(), options, metadata, now_ms()],
-        )?;
-        Ok(self.conn.last_insert_rowid())
+        Ok(insert_job(&self.conn, job)?)
     }
 
     pub fn job(&self, id: JobId) -> Result<Job, StoreError> {
@@ -435,6 +452,25 @@ impl Store {
         Ok(())
     }
 
+    /// Records a file a job wrote (sidecars), so deleting the job removes it too.
+    pub fn add_job_output(&self, id: JobId, path: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT OR IGNORE INTO job_outputs (job_id, path) VALUES (?1, ?2)",
+            params![id, path],
+        )?;
+        Ok(())
+    }
+
+    pub fn job_outputs(&self, id: JobId) -> Result<Vec<String>, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare("SELECT path FROM job_outputs WHERE job_id = ?1 ORDER BY path")?;
+        let paths = statement
+            .query_map([id], |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(paths)
+    }
+
     /// Deletes a job, and its transcript unless another job shares it.
     pub fn delete_job(&mut self, id: JobId) -> Result<Job, StoreError> {
         let tx = self
@@ -600,6 +636,7 @@ mod tests {
         NewJob {
             source_path: path.into(),
             origin,
+            folder_id: None,
             options: JobOptions::default(),
             metadata: Some(serde_json::json!({"meeting": "weekly"})),
         }

@@ -75,6 +75,28 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX jobs_queue ON jobs(status, priority, id);
     CREATE INDEX jobs_by_source ON jobs(source_sha256);",
+    // 3: watched folders, the files seen in them, and the files each job wrote
+    "CREATE TABLE folders (
+        id               INTEGER PRIMARY KEY,
+        path             TEXT NOT NULL UNIQUE,
+        options          TEXT NOT NULL,
+        paused           INTEGER NOT NULL DEFAULT 0,
+        created_at       INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE seen_files (
+        folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+        path      TEXT NOT NULL,
+        size      INTEGER NOT NULL,
+        mtime_ms  INTEGER NOT NULL,
+        job_id    INTEGER REFERENCES jobs(id) ON DELETE SET NULL,
+        PRIMARY KEY (folder_id, path)
+    ) STRICT;
+    CREATE TABLE job_outputs (
+        job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        path   TEXT NOT NULL,
+        PRIMARY KEY (job_id, path)
+    ) STRICT;
+    ALTER TABLE jobs ADD COLUMN folder_id INTEGER REFERENCES folders(id) ON DELETE SET NULL;",
 ];
 
 pub fn latest_version() -> i64 {
@@ -156,12 +178,12 @@ mod tests {
             let tables: i64 = store
                 .conn
                 .query_row(
-                    "SELECT count(*) FROM sqlite_master WHERE name IN ('jobs', 'transcripts', 'segments', 'transcripts_fts')",
+                    "SELECT count(*) FROM sqlite_master WHERE name IN ('jobs', 'transcripts', 'segments', 'transcripts_fts', 'folders')",
                     [],
                     |row| row.get(0),
                 )
                 .unwrap();
-            assert_eq!(tables, 4, "from v{start}");
+            assert_eq!(tables, 5, "from v{start}");
         }
     }
 

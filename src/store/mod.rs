@@ -4,6 +4,7 @@
 //! Every connection is opened the same way (WAL, busy timeout, foreign keys) so that the
 //! desktop app, `hookscribe run` and one-off CLI commands can share one database file.
 
+pub mod folders;
 pub mod jobs;
 mod migrations;
 

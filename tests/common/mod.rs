@@ -2,6 +2,7 @@
 //! real synthesized speech, and a small real HTTP server.
 #![allow(dead_code)]
 
+pub mod daemon;
 pub mod http;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,90 @@
+//! `hookscribe run` as a real process, and helpers to drive the queue from tests.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use hookscribe::home::Home;
+use hookscribe::store::jobs::Job;
+use hookscribe::store::Store;
+
+use super::{hookscribe_bin, run_cli};
+
+pub struct Daemon {
+    child: Child,
+    log: PathBuf,
+}
+
+impl Daemon {
+    pub fn start(home: &Home) -> Self {
+        let log = home
+            .root()
+            .join(format!("run-{}.log", Instant::now().elapsed().as_nanos()));
+        let child = Command::new(hookscribe_bin())
+            .arg("run")
+            .env("HOOKSCRIBE_HOME", home.root())
+            .env("HOOKSCRIBE_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        Self { child, log }
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().ok().flatten().is_none()
+    }
+
+    pub fn kill9(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    /// SIGTERM, then wait for a graceful exit.
+    pub fn terminate(mut self) -> String {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if self.child.try_wait().unwrap().is_some() {
+                return self.log();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.child.kill().unwrap();
+        panic!("hookscribe run did not stop on SIGTERM:\n{}", self.log());
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn add(home: &Home, file: &Path) -> i64 {
+    let (ok, stdout, stderr) = run_cli(home, &["jobs", "add", file.to_str().unwrap(), "--json"]);
+    assert!(ok, "{stderr}");
+    let value: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    value["queued"][0].as_i64().unwrap()
+}
+
+pub fn job(home: &Home, id: i64) -> Job {
+    Store::open(&home.database_path()).unwrap().job(id).unwrap()
+}
+
+pub fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if done() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("timed out waiting for {what}");
+}
