@@ -199,6 +199,27 @@ fn speech_in_every_supported_format_transcribes_accurately() {
 }
 
 #[test]
+fn one_recording_does_not_leak_into_the_next() {
+    let _turn = whisper_turn();
+    let other = fixtures().work.join("other.wav");
+    speak(
+        "Seven green parrots were sitting quietly on the old fence.",
+        &other,
+    );
+    let cancel = CancelFlag::new();
+    // The shared model has transcribed other files before (its whisper state is reused).
+    transcribe_file(model(), &fixtures().speech, &options(), |_, _| {}, &cancel).unwrap();
+    let after_another = transcribe_file(model(), &other, &options(), |_, _| {}, &cancel).unwrap();
+    let fresh_model = Model::load(model().path()).unwrap();
+    let fresh = transcribe_file(&fresh_model, &other, &options(), |_, _| {}, &cancel).unwrap();
+    assert_eq!(
+        after_another.text, fresh.text,
+        "earlier text must not steer a later transcript"
+    );
+    assert_eq!(after_another.segments, fresh.segments);
+}
+
+#[test]
 fn segments_have_timestamps_inside_the_audio() {
     let t = transcribe(&fixtures().speech).unwrap();
     assert!(!t.segments.is_empty());

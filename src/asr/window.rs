@@ -74,6 +74,9 @@ impl<'a> Run<'a> {
         language: Option<&'static str>,
         cancel: &'a CancelFlag,
     ) -> Result<Self, AsrError> {
+        // A fresh state per transcription: whisper.cpp keeps a random generator (used by
+        // temperature fallback) and decoded context in it, so a reused state would make a
+        // file's transcript depend on what was transcribed before.
         let state = model
             .context
             .create_state()
@@ -180,6 +183,11 @@ impl<'a> Run<'a> {
         params.set_print_progress(false);
         params.set_print_realtime(false);
         params.set_print_timestamps(false);
+        // whisper.cpp keeps the text it decoded in the state and, unless told otherwise,
+        // uses it as the next call's context. A window's last segment is transcribed again
+        // in the next window, so it must not be in that context: we clear it and pass our
+        // own prompt (the user's hints + the text kept so far).
+        params.set_no_context(true);
         // Non-speech tokens ("[Music]", "(applause)") and blanks are not transcripts.
         params.set_suppress_nst(true);
         params.set_suppress_blank(true);
