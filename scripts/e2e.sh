@@ -20,6 +20,13 @@ work="$(mktemp -d)"
 trap 'kill "${driver_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
 export HOOKSCRIBE_HOME="$work/home"
 "$BIN/hookscribe" models import "$TEST_MODEL_DIR" --name tiny.en >/dev/null
+"$BIN/hookscribe" config set threads 2 >/dev/null
+# A watched folder with one recording: the window's embedded queue must transcribe it.
+export HOOKSCRIBE_E2E_INBOX="$work/inbox" HOOKSCRIBE_CLI_BIN="$BIN/hookscribe"
+mkdir -p "$HOOKSCRIBE_E2E_INBOX"
+echo "Please send the meeting notes to the team by Friday afternoon." > "$work/memo.txt"
+text2wave -eval '(voice_cmu_us_slt_arctic_hts)' -F 16000 -o "$HOOKSCRIBE_E2E_INBOX/memo.wav" "$work/memo.txt"
+"$BIN/hookscribe" folders add "$HOOKSCRIBE_E2E_INBOX" --stable-ms 500 >/dev/null
 export HOOKSCRIBE_DESKTOP_BIN="$BIN/hookscribe-desktop"
 export HOOKSCRIBE_EXPECT_VERSION="$("$BIN/hookscribe" --version | awk '{print $2}')"
 export HOOKSCRIBE_EXPECT_MODEL="tiny.en"

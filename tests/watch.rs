@@ -222,6 +222,21 @@ fn temporary_names_are_ignored_renames_are_picked_up_and_duplicates_linked() {
 }
 
 #[test]
+fn sidecars_never_trigger_jobs_even_when_the_folder_takes_every_file() {
+    let _turn = turn();
+    let (_dir, home, inbox) = setup(&["--include", "*", "--formats", "txt,json"]);
+    let daemon = Daemon::start(&home);
+    std::fs::copy(speech(), inbox.join("memo.wav")).unwrap();
+    let jobs = wait_jobs(&home, 1, Duration::from_secs(90));
+    assert_eq!(jobs[0].status, JobStatus::Completed, "{:?}", jobs[0].error);
+    assert!(inbox.join("memo.txt").is_file() && inbox.join("memo.json").is_file());
+    std::thread::sleep(Duration::from_secs(3));
+    let jobs = all_jobs(&home);
+    assert_eq!(jobs.len(), 1, "sidecars became jobs: {jobs:?}");
+    drop(daemon);
+}
+
+#[test]
 fn a_folder_deleted_and_recreated_is_watched_again() {
     let _turn = turn();
     let (_dir, home, inbox) = setup(&[]);

@@ -1,8 +1,16 @@
 //! The desktop shell. Thin by design: every command forwards to the `hookscribe` engine
 //! and converts its errors to strings for the UI; no business logic lives here.
+//!
+//! The window embeds the same engine as `hookscribe run`: the job queue and the folder
+//! watcher start with the app and stop (returning running jobs to the queue) when it exits.
+
+use std::sync::Mutex;
 
 use hookscribe::home::Home;
+use hookscribe::jobs::{Runner, RunnerConfig};
+use hookscribe::watch::FolderWatcher;
 use hookscribe::EngineStatus;
+use tauri::Manager;
 
 /// Version, data folder and default model, for the window's status card.
 #[tauri::command]
@@ -11,8 +19,23 @@ fn engine_status() -> Result<EngineStatus, String> {
     hookscribe::engine_status(&home).map_err(|e| e.to_string())
 }
 
+/// The background engine, owned by the app for its lifetime.
+#[derive(Default)]
+struct Engine(Mutex<Option<(Runner, FolderWatcher)>>);
+
+fn start_engine() -> Result<(Runner, FolderWatcher), String> {
+    let home = Home::from_env().map_err(|e| e.to_string())?;
+    let program = std::env::current_exe()
+        .map_err(|e| format!("cannot find this program to start workers: {e}"))?;
+    let runner =
+        Runner::start(RunnerConfig::new(home.clone(), program)).map_err(|e| e.to_string())?;
+    let watcher = FolderWatcher::start(home, runner.waker()).map_err(|e| e.to_string())?;
+    Ok((runner, watcher))
+}
+
 pub fn run() {
-    let filter = std::env::var("HOOKSCRIBE_LOG").unwrap_or_else(|_| "info".to_string());
+    let filter =
+        std::env::var("HOOKSCRIBE_LOG").unwrap_or_else(|_| "info,whisper_rs=warn".to_string());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .try_init();
@@ -20,12 +43,43 @@ pub fn run() {
         version = hookscribe::version(),
         "starting Hookscribe desktop"
     );
-    let result = tauri::Builder::default()
+    let app = tauri::Builder::default()
+        .manage(Engine::default())
+        .setup(|app| {
+            match start_engine() {
+                Ok(engine) => {
+                    *app.state::<Engine>()
+                        .0
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner()) = Some(engine)
+                }
+                // The window still opens and shows the engine status (and its error).
+                Err(error) => tracing::error!(%error, "the job queue could not start"),
+            }
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![engine_status])
-        .run(tauri::generate_context!());
-    if let Err(error) = result {
-        tracing::error!(%error, "the window could not start");
-        eprintln!("error: Hookscribe could not start its window: {error}");
-        std::process::exit(1);
-    }
+        .build(tauri::generate_context!());
+    let app = match app {
+        Ok(app) => app,
+        Err(error) => {
+            tracing::error!(%error, "the window could not start");
+            eprintln!("error: Hookscribe could not start its window: {error}");
+            std::process::exit(1);
+        }
+    };
+    app.run(|handle, event| {
+        if let tauri::RunEvent::Exit = event {
+            let engine = handle
+                .state::<Engine>()
+                .0
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take();
+            if let Some((runner, watcher)) = engine {
+                watcher.stop();
+                runner.shutdown();
+            }
+        }
+    });
 }

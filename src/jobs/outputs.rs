@@ -52,10 +52,11 @@ pub fn write(store: &Store, job: JobId, source: &Path, folder: &Folder, transcri
         name.push(".");
         name.push(format.extension());
         let path = target_dir.join(&name);
+        // Recorded before it exists, so the folder watcher never mistakes it for a new
+        // recording, whatever the folder's patterns.
+        let _ = store.add_job_output(job, &path.display().to_string());
         match std::fs::write(&path, format.render(transcript)) {
-            Ok(()) => {
-                let _ = store.add_job_output(job, &path.display().to_string());
-            }
+            Ok(()) => {}
             Err(error) => {
                 tracing::warn!(%error, path = %path.display(), "cannot write the transcript file")
             }

@@ -461,6 +461,19 @@ impl Store {
         Ok(())
     }
 
+    /// Whether Hookscribe wrote this file (a sidecar): such files never become jobs.
+    pub fn is_job_output(&self, path: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT 1 FROM job_outputs WHERE path = ?1 LIMIT 1",
+                [path],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
+
     pub fn job_outputs(&self, id: JobId) -> Result<Vec<String>, StoreError> {
         let mut statement = self
             .conn

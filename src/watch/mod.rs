@@ -260,7 +260,9 @@ impl State {
             return;
         };
         let key = path.display().to_string();
-        if matches!(self.store.seen(folder, &key, size, mtime_ms), Ok(true)) {
+        if matches!(self.store.seen(folder, &key, size, mtime_ms), Ok(true))
+            || matches!(self.store.is_job_output(&key), Ok(true))
+        {
             return;
         }
         self.pending.insert(

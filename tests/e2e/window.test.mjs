@@ -9,11 +9,15 @@
 //                              environment; used here only to check the card)
 //   HOOKSCRIBE_SCREENSHOT      optional: where to write a PNG screenshot
 //   HOOKSCRIBE_WEBDRIVER_URL   optional: driver address, default http://127.0.0.1:4444
+//   HOOKSCRIBE_CLI_BIN         optional: the `hookscribe` CLI; with HOOKSCRIBE_E2E_INBOX
+//   HOOKSCRIBE_E2E_INBOX       (a watched folder holding one recording), checks that the
+//                              app's embedded queue transcribes it while the window is open
 //
 // Plain Node (>= 20): node:test, node:assert and global fetch; no npm dependencies.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 
@@ -23,6 +27,8 @@ const EXPECT_VERSION = process.env.HOOKSCRIBE_EXPECT_VERSION;
 const EXPECT_MODEL = process.env.HOOKSCRIBE_EXPECT_MODEL;
 const HOME = process.env.HOOKSCRIBE_HOME;
 const SCREENSHOT = process.env.HOOKSCRIBE_SCREENSHOT;
+const CLI = process.env.HOOKSCRIBE_CLI_BIN;
+const INBOX = process.env.HOOKSCRIBE_E2E_INBOX;
 
 const SESSION_TIMEOUT_MS = 30_000; // driver start-up + app launch
 const ELEMENT_TIMEOUT_MS = 30_000; // page load + engine_status answer
@@ -240,6 +246,25 @@ describe('Hookscribe desktop window', () => {
       `expected #data-folder to contain ${[...accepted].map((p) => `"${p}"`).join(' or ')}, found ${JSON.stringify(text)}`,
     );
   });
+
+  test(
+    'the app transcribes a recording dropped in a watched folder',
+    { skip: !(CLI && INBOX) && 'HOOKSCRIBE_CLI_BIN / HOOKSCRIBE_E2E_INBOX not set', timeout: 150_000 },
+    async () => {
+      const deadline = Date.now() + 140_000;
+      let jobs = [];
+      while (Date.now() < deadline) {
+        jobs = JSON.parse(execFileSync(CLI, ['jobs', 'list', '--json'], { encoding: 'utf8' }));
+        if (jobs.some((job) => job.status === 'completed' || job.status === 'failed')) break;
+        await new Promise((done) => setTimeout(done, 500));
+      }
+      assert.equal(jobs.length, 1, `expected one job from the watched folder, found ${JSON.stringify(jobs)}`);
+      assert.equal(jobs[0].status, 'completed', `expected the job to complete, found ${JSON.stringify(jobs[0])}`);
+      const shown = JSON.parse(execFileSync(CLI, ['jobs', 'show', String(jobs[0].id), '--json'], { encoding: 'utf8' }));
+      const text = shown.transcript.transcript.text.toLowerCase();
+      assert.ok(text.includes('meeting notes'), `expected the transcript to mention "meeting notes", found ${JSON.stringify(text)}`);
+    },
+  );
 
   test('screenshot is a PNG', async () => {
     const { value } = await wd('GET', session('/screenshot'));
