@@ -195,3 +195,41 @@ fn cancel_stops_a_job_within_a_second() {
         )
         .unwrap();
 }
+
+#[test]
+fn a_worker_whose_queue_dies_stops_its_job_and_exits() {
+    let _turn = turn();
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(hookscribe_bin())
+        .arg("worker")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    assert!(lines.next().unwrap().unwrap().contains("\"ready\""));
+    let request = serde_json::json!({
+        "type": "transcribe", "id": 1,
+        "path": fixtures().long_speech, "model": fixtures().model, "threads": 2
+    });
+    writeln!(stdin, "{request}").unwrap();
+    // Wait until it is transcribing, then close its stdin as a dying queue would.
+    loop {
+        let line = lines.next().unwrap().unwrap();
+        if line.contains("\"transcribing\"") {
+            break;
+        }
+    }
+    let closed_at = Instant::now();
+    drop(stdin);
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    assert!(
+        closed_at.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        closed_at.elapsed()
+    );
+}

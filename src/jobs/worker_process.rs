@@ -38,6 +38,12 @@ pub fn serve() -> std::io::Result<()> {
                 Err(error) => tracing::warn!(%error, "unreadable request ignored"),
             }
         }
+        // stdin closed: the queue is gone (it exited or was killed). Stop the current job
+        // rather than finish work nobody will read.
+        let current = reader_current.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, flag)) = current.as_ref() {
+            flag.cancel();
+        }
     });
 
     emit(&Event::Ready {
