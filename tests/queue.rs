@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use common::daemon::{add, job, wait_for, Daemon};
-use common::{ct2_tiny_en, run_cli, speak, temp_home};
+use common::{ct2_tiny_en, run_cli, speak, temp_home, whisper_turn};
 use hookscribe::home::Home;
 use hookscribe::models::Models;
 use hookscribe::store::jobs::JobStatus;
@@ -54,12 +54,6 @@ fn home() -> (tempfile::TempDir, Home) {
     (dir, home)
 }
 
-/// Whisper-heavy tests take turns: each uses every core.
-fn turn() -> std::sync::MutexGuard<'static, ()> {
-    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    TURN.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 fn transcript_count(home: &Home) -> usize {
     let store = Store::open(&home.database_path()).unwrap();
     store.search("meeting", 1000).unwrap().len()
@@ -67,7 +61,7 @@ fn transcript_count(home: &Home) -> usize {
 
 #[test]
 fn run_processes_jobs_from_another_process_and_a_corrupt_file_fails_alone() {
-    let _turn = turn();
+    let _turn = whisper_turn();
     let (dir, home) = home();
     let corrupt = dir.path().join("corrupt.wav");
     std::fs::write(&corrupt, b"RIFF\x10\x00\x00\x00WAVEfmt garbage").unwrap();
@@ -100,7 +94,7 @@ fn run_processes_jobs_from_another_process_and_a_corrupt_file_fails_alone() {
 
 #[test]
 fn a_killed_run_resumes_the_job_on_restart_and_stores_one_transcript() {
-    let _turn = turn();
+    let _turn = whisper_turn();
     let (_dir, home) = home();
     let daemon = Daemon::start(&home);
     let id = add(&home, &media().long);
@@ -144,7 +138,7 @@ fn a_killed_run_resumes_the_job_on_restart_and_stores_one_transcript() {
 
 #[test]
 fn a_running_job_cancelled_from_the_cli_stops_and_the_queue_goes_on() {
-    let _turn = turn();
+    let _turn = whisper_turn();
     let (_dir, home) = home();
     let daemon = Daemon::start(&home);
     let long = add(&home, &media().long);
@@ -175,7 +169,7 @@ fn a_running_job_cancelled_from_the_cli_stops_and_the_queue_goes_on() {
 
 #[test]
 fn the_same_recording_twice_is_linked_not_transcribed_again() {
-    let _turn = turn();
+    let _turn = whisper_turn();
     let (dir, home) = home();
     let copy = dir.path().join("copy-of-short.wav");
     std::fs::copy(&media().short, &copy).unwrap();
@@ -197,7 +191,7 @@ fn the_same_recording_twice_is_linked_not_transcribed_again() {
 
 #[test]
 fn two_runners_on_one_database_complete_each_job_exactly_once() {
-    let _turn = turn();
+    let _turn = whisper_turn();
     let (dir, home) = home();
     // Distinct content per file, so nothing is deduplicated.
     let mut ids = Vec::new();
@@ -225,7 +219,7 @@ fn two_runners_on_one_database_complete_each_job_exactly_once() {
 
 #[test]
 fn sigterm_returns_the_running_job_to_the_queue() {
-    let _turn = turn();
+    let _turn = whisper_turn();
     let (_dir, home) = home();
     let daemon = Daemon::start(&home);
     let id = add(&home, &media().long);

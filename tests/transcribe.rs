@@ -8,7 +8,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use common::{ct2_tiny_en, run_cli, speak, temp_home};
+use common::{ct2_tiny_en, run_cli, speak, temp_home, whisper_turn};
 use hookscribe::asr::{Model, Options};
 use hookscribe::cancel::CancelFlag;
 use hookscribe::home::Home;
@@ -108,13 +108,6 @@ fn video(name: &str, video_codec: &str, audio_args: &[&str]) -> PathBuf {
     args.push(out.to_str().unwrap());
     ffmpeg(&args);
     out
-}
-
-/// whisper.cpp uses every core: tests that transcribe take turns, so timings (such as
-/// how fast a cancel lands) are not distorted by each other.
-fn whisper_turn() -> std::sync::MutexGuard<'static, ()> {
-    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    TURN.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn transcribe(path: &Path) -> Result<hookscribe::asr::Transcript, PipelineError> {

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use common::daemon::{job, wait_for, Daemon};
-use common::{ct2_tiny_en, run_cli, speak, temp_home};
+use common::{ct2_tiny_en, run_cli, speak, temp_home, whisper_turn};
 use hookscribe::home::Home;
 use hookscribe::models::Models;
 use hookscribe::store::jobs::{Job, JobStatus};
@@ -27,12 +27,6 @@ fn speech() -> &'static Path {
             (dir, path)
         })
         .1
-}
-
-/// Whisper-heavy tests take turns.
-fn turn() -> std::sync::MutexGuard<'static, ()> {
-    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    TURN.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// A home with tiny.en, and a watched folder `inbox` added with `extra` options.
@@ -84,7 +78,7 @@ fn wait_jobs(home: &Home, count: usize, timeout: Duration) -> Vec<Job> {
 
 #[test]
 fn a_file_written_slowly_is_transcribed_once_after_it_is_complete() {
-    let _turn = turn();
+    let _turn = whisper_turn();
     let (_dir, home, inbox) = setup(&[]);
     let daemon = Daemon::start(&home);
     std::thread::sleep(Duration::from_millis(500));
@@ -139,7 +133,7 @@ fn silent_wav(path: &Path, n: usize) {
 
 #[test]
 fn fifty_files_copied_at_once_are_each_transcribed_exactly_once() {
-    let _turn = turn();
+    let _turn = whisper_turn();
     let (dir, home, inbox) = setup(&[]);
     let staging = dir.path().join("staging");
     std::fs::create_dir(&staging).unwrap();
@@ -166,7 +160,7 @@ fn fifty_files_copied_at_once_are_each_transcribed_exactly_once() {
 
 #[test]
 fn temporary_names_are_ignored_renames_are_picked_up_and_duplicates_linked() {
-    let _turn = turn();
+    let _turn = whisper_turn();
     let (_dir, home, inbox) = setup(&["--formats", "txt,srt", "--move-to", "done"]);
     let daemon = Daemon::start(&home);
     // A browser-style download: written under a temporary name, then renamed.
@@ -223,7 +217,7 @@ fn temporary_names_are_ignored_renames_are_picked_up_and_duplicates_linked() {
 
 #[test]
 fn sidecars_never_trigger_jobs_even_when_the_folder_takes_every_file() {
-    let _turn = turn();
+    let _turn = whisper_turn();
     let (_dir, home, inbox) = setup(&["--include", "*", "--formats", "txt,json"]);
     let daemon = Daemon::start(&home);
     std::fs::copy(speech(), inbox.join("memo.wav")).unwrap();
@@ -238,7 +232,7 @@ fn sidecars_never_trigger_jobs_even_when_the_folder_takes_every_file() {
 
 #[test]
 fn a_folder_deleted_and_recreated_is_watched_again() {
-    let _turn = turn();
+    let _turn = whisper_turn();
     let (_dir, home, inbox) = setup(&[]);
     let mut daemon = Daemon::start(&home);
     std::thread::sleep(Duration::from_secs(1));
@@ -261,7 +255,7 @@ fn a_folder_deleted_and_recreated_is_watched_again() {
 
 #[test]
 fn files_added_while_stopped_are_found_at_start_and_a_corrupt_one_fails_alone() {
-    let _turn = turn();
+    let _turn = whisper_turn();
     let (_dir, home, inbox) = setup(&["--poll"]);
     std::fs::write(inbox.join("broken.mp3"), "ID3 this is not really an mp3").unwrap();
     std::fs::copy(speech(), inbox.join("arrived-while-down.wav")).unwrap();

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use common::{ct2_tiny_en, hookscribe_bin, speak, temp_home};
+use common::{ct2_tiny_en, hookscribe_bin, speak, temp_home, whisper_turn};
 use hookscribe::cancel::CancelFlag;
 use hookscribe::jobs::{JobRequest, Worker, WorkerError};
 use hookscribe::models::Models;
@@ -55,15 +55,9 @@ fn request(id: i64, path: &std::path::Path) -> JobRequest {
     }
 }
 
-/// Tests that run whisper take turns (each uses every core).
-fn turn() -> std::sync::MutexGuard<'static, ()> {
-    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    TURN.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 #[test]
 fn jobs_run_in_one_worker_that_keeps_the_model_loaded() {
-    let _turn = turn();
+    let _turn = whisper_turn();
     let mut worker = Worker::new(hookscribe_bin());
     let mut percents = Vec::new();
     let first = worker
@@ -93,7 +87,7 @@ fn jobs_run_in_one_worker_that_keeps_the_model_loaded() {
 
 #[test]
 fn a_bad_file_fails_its_job_and_the_worker_carries_on() {
-    let _turn = turn();
+    let _turn = whisper_turn();
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("not-audio.mp3");
     std::fs::write(&bad, "hello").unwrap();
@@ -116,7 +110,7 @@ fn a_bad_file_fails_its_job_and_the_worker_carries_on() {
 
 #[test]
 fn a_killed_worker_fails_only_its_job_with_the_reason() {
-    let _turn = turn();
+    let _turn = whisper_turn();
     let mut worker = Worker::new(hookscribe_bin());
     // Start it (and load the model) with a first job.
     worker
@@ -166,7 +160,7 @@ fn a_killed_worker_fails_only_its_job_with_the_reason() {
 
 #[test]
 fn cancel_stops_a_job_within_a_second() {
-    let _turn = turn();
+    let _turn = whisper_turn();
     let mut worker = Worker::new(hookscribe_bin());
     let cancel = CancelFlag::new();
     let trigger = cancel.clone();
@@ -198,7 +192,7 @@ fn cancel_stops_a_job_within_a_second() {
 
 #[test]
 fn a_worker_whose_queue_dies_stops_its_job_and_exits() {
-    let _turn = turn();
+    let _turn = whisper_turn();
     use std::io::{BufRead, BufReader, Write};
     use std::process::{Command, Stdio};
     let mut child = Command::new(hookscribe_bin())

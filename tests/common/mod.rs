@@ -10,6 +10,13 @@ use std::process::Command;
 
 use hookscribe::home::Home;
 
+/// Tests that run whisper take turns: each run uses every core, so running them side by
+/// side only makes each slower (and distorts timings such as how fast a cancel lands).
+pub fn whisper_turn() -> std::sync::MutexGuard<'static, ()> {
+    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    TURN.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// A fresh data directory that disappears with the guard.
 pub fn temp_home() -> (tempfile::TempDir, Home) {
     let dir = tempfile::tempdir().expect("temp dir");
