@@ -416,40 +416,45 @@ impl Store {
         Ok(())
     }
 
-    /// Cancels a queued or running job. (A running job's worker is told separately.)
+    /// Cancels a queued or running job. (A running job's worker notices the row.)
     pub fn cancel(&self, id: JobId) -> Result<(), StoreError> {
-        let job = self.job(id)?;
-        if !matches!(job.status, JobStatus::Queued | JobStatus::Running) {
-            return Err(StoreError::WrongState {
-                id,
-                status: job.status.as_str(),
-                action: "only queued or running jobs can be cancelled",
-            });
-        }
-        self.conn.execute(
-            "UPDATE jobs SET status = 'cancelled', stage = NULL, finished_at = ?2 WHERE id = ?1",
+        // One conditional UPDATE: a job that completes at the same moment is not
+        // cancelled after the fact.
+        let changed = self.conn.execute(
+            "UPDATE jobs SET status = 'cancelled', stage = NULL, finished_at = ?2
+             WHERE id = ?1 AND status IN ('queued', 'running')",
             params![id, now_ms()],
         )?;
+        if changed == 0 {
+            return Err(self.wrong_state(id, "only queued or running jobs can be cancelled"));
+        }
         Ok(())
     }
 
     /// Puts a failed or cancelled job back in the queue.
     pub fn retry(&self, id: JobId) -> Result<(), StoreError> {
-        let job = self.job(id)?;
-        if !matches!(job.status, JobStatus::Failed | JobStatus::Cancelled) {
-            return Err(StoreError::WrongState {
-                id,
-                status: job.status.as_str(),
-                action: "only failed or cancelled jobs can be retried",
-            });
-        }
-        self.conn.execute(
+        let changed = self.conn.execute(
             "UPDATE jobs SET status = 'queued', stage = NULL, progress = 0, error = NULL,
                  started_at = NULL, finished_at = NULL
-             WHERE id = ?1",
+             WHERE id = ?1 AND status IN ('failed', 'cancelled')",
             [id],
         )?;
+        if changed == 0 {
+            return Err(self.wrong_state(id, "only failed or cancelled jobs can be retried"));
+        }
         Ok(())
+    }
+
+    /// The error for a transition the job's current state does not allow.
+    fn wrong_state(&self, id: JobId, action: &'static str) -> StoreError {
+        match self.job(id) {
+            Ok(job) => StoreError::WrongState {
+                id,
+                status: job.status.as_str(),
+                action,
+            },
+            Err(error) => error,
+        }
     }
 
     /// Records a file a job wrote (sidecars), so deleting the job removes it too.
