@@ -4,13 +4,15 @@
 // source, same cmake flags), with the parameters Hookscribe passes (src/asr/window.rs,
 // src/asr/mod.rs), on a 16 kHz mono 16-bit WAV. No Rust, no decoding library, no windowing.
 //
-//   whisper_ref MODEL.bin SPEECH.wav THREADS [BEAM_SIZE] [--flash-attn] [--timings]
+//   whisper_ref MODEL.bin SPEECH.wav THREADS [BEAM_SIZE] [--flash-attn] [--timings] [--poll-ms N]
 //
 // BEAM_SIZE defaults to 5 (beam search, patience -1); 1 means greedy with best_of 1, as
 // `hookscribe transcribe --beam-size 1`. --flash-attn turns on flash attention, which
 // whisper.cpp's own defaults enable but whisper-rs's WhisperContextParameters::default()
 // (and so Hookscribe) do not: it is off unless asked, so the default run matches Hookscribe.
 // --timings prints whisper.cpp's per-stage timings (encode, decode, batchd, ...) to stderr.
+// --poll-ms N runs whisper_full on a second thread while the main thread wakes every N ms
+// (as Hookscribe's window loop does with recv_timeout(20 ms)), to measure what that costs.
 //
 // stdout: the transcript (segments joined by a space, each trimmed).
 // stderr, last line: `whisper_ref load_s=... full_s=... total_s=... audio_s=...`
@@ -18,7 +20,11 @@
 
 #include "whisper.h"
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -113,18 +119,21 @@ int main(int argc, char ** argv) {
     std::vector<std::string> positional;
     bool flash_attn = false;
     bool timings = false;
+    int poll_ms = 0;
     for (int i = 1; i < argc; i++) {
         std::string arg = argv[i];
         if (arg == "--flash-attn") {
             flash_attn = true;
         } else if (arg == "--timings") {
             timings = true;
+        } else if (arg == "--poll-ms" && i + 1 < argc) {
+            poll_ms = atoi(argv[++i]);
         } else {
             positional.push_back(arg);
         }
     }
     if (positional.size() < 3 || positional.size() > 4) {
-        fprintf(stderr, "usage: %s MODEL.bin SPEECH.wav THREADS [BEAM_SIZE] [--flash-attn] [--timings]\n", argv[0]);
+        fprintf(stderr, "usage: %s MODEL.bin SPEECH.wav THREADS [BEAM_SIZE] [--flash-attn] [--timings] [--poll-ms N]\n", argv[0]);
         return 2;
     }
     const std::string model_path = positional[0];
@@ -194,7 +203,29 @@ int main(int argc, char ** argv) {
     params.initial_prompt = nullptr;  // the first window has no prompt
 
     auto full_start = std::chrono::steady_clock::now();
-    const int rc = whisper_full(ctx, params, samples.data(), int(samples.size()));
+    int rc = 0;
+    unsigned long wakeups = 0;
+    if (poll_ms > 0) {
+        std::mutex mutex;
+        std::condition_variable done_cv;
+        bool done = false;
+        std::thread worker([&] {
+            int r = whisper_full(ctx, params, samples.data(), int(samples.size()));
+            std::lock_guard<std::mutex> lock(mutex);
+            rc = r;
+            done = true;
+            done_cv.notify_one();
+        });
+        std::unique_lock<std::mutex> lock(mutex);
+        while (!done) {
+            done_cv.wait_for(lock, std::chrono::milliseconds(poll_ms));
+            wakeups++;
+        }
+        lock.unlock();
+        worker.join();
+    } else {
+        rc = whisper_full(ctx, params, samples.data(), int(samples.size()));
+    }
     const double full_s = seconds_since(full_start);
     const double total_s = seconds_since(start);
     if (rc != 0) {
@@ -224,9 +255,9 @@ int main(int argc, char ** argv) {
         g_log = true;
         whisper_print_timings(ctx);
     }
-    fprintf(stderr, "whisper_ref load_s=%.4f full_s=%.4f total_s=%.4f audio_s=%.3f segments=%d threads=%d beam=%d flash_attn=%d\n",
+    fprintf(stderr, "whisper_ref load_s=%.4f full_s=%.4f total_s=%.4f audio_s=%.3f segments=%d threads=%d beam=%d flash_attn=%d poll_wakeups=%lu\n",
             load_s, full_s, total_s, double(samples.size()) / WHISPER_SAMPLE_RATE, n, threads, beam_size,
-            flash_attn ? 1 : 0);
+            flash_attn ? 1 : 0, wakeups);
     whisper_free(ctx);
     return 0;
 }
