@@ -15,6 +15,7 @@ pub mod settings;
 pub mod store;
 pub mod text;
 pub mod watch;
+pub mod webhooks;
 
 /// The engine's version, as shown in the window, the CLI and the webhook user-agent.
 pub fn version() -> &'static str {

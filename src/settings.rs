@@ -22,6 +22,10 @@ enum Kind {
     Count { min: u32, max: u32 },
     /// An http(s) URL.
     Url,
+    /// A duration such as `30s`, `5m`, `2h`, `5days`.
+    Duration,
+    /// A comma-separated list of durations (may be empty: no retries).
+    DurationList,
 }
 
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -63,6 +67,25 @@ pub const SETTINGS: &[SettingSpec] = &[
         default: crate::models::download::DEFAULT_BASE_URL,
         description: "Where `models download` fetches from (a Hugging Face mirror)",
         kind: Kind::Url,
+    },
+    SettingSpec {
+        key: "webhooks.retry_schedule",
+        default: crate::webhooks::policy::DEFAULT_SCHEDULE,
+        description: "Waits between webhook attempts after the first (±20% jitter)",
+        kind: Kind::DurationList,
+    },
+    SettingSpec {
+        key: "webhooks.disable_after",
+        default: "5days",
+        description:
+            "Disable an endpoint with no success for this long (and 10+ failures in a row)",
+        kind: Kind::Duration,
+    },
+    SettingSpec {
+        key: "webhooks.retention",
+        default: "30days",
+        description: "Keep the log of delivered webhooks this long (undelivered ones are kept)",
+        kind: Kind::Duration,
     },
 ];
 
@@ -152,6 +175,16 @@ impl SettingSpec {
                     Err(bad("an http:// or https:// URL".into()))
                 }
             }
+            Kind::Duration => match humantime::parse_duration(value) {
+                Ok(_) => Ok(value.to_string()),
+                Err(_) => Err(bad("a duration such as 30s, 5m, 2h or 5days".into())),
+            },
+            Kind::DurationList => match crate::webhooks::policy::RetrySchedule::parse(value) {
+                Ok(schedule) => Ok(schedule.to_text()),
+                Err(reason) => Err(bad(format!(
+                    "comma-separated durations such as 5s,5m,30m,2h ({reason})"
+                ))),
+            },
         }
     }
 }
@@ -206,6 +239,20 @@ impl<'a> Settings<'a> {
         let spec = spec(key)?;
         self.store.delete_setting(spec.key)?;
         Ok(())
+    }
+
+    /// When failed webhook attempts are retried.
+    pub fn retry_schedule(&self) -> Result<crate::webhooks::policy::RetrySchedule, SettingsError> {
+        let value = self.get("webhooks.retry_schedule")?.value;
+        Ok(crate::webhooks::policy::RetrySchedule::parse(&value).unwrap_or_default())
+    }
+
+    /// A duration setting (a hand-edited bad value falls back to the default).
+    pub fn duration(&self, key: &str) -> Result<std::time::Duration, SettingsError> {
+        let setting = self.get(key)?;
+        Ok(humantime::parse_duration(&setting.value)
+            .or_else(|_| humantime::parse_duration(setting.default))
+            .unwrap_or_default())
     }
 
     /// `threads` as a number, `None` for auto.

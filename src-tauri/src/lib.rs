@@ -9,8 +9,9 @@ use std::sync::Mutex;
 use hookscribe::home::Home;
 use hookscribe::jobs::{Runner, RunnerConfig};
 use hookscribe::watch::FolderWatcher;
+use hookscribe::webhooks::{DeliveryEvent, Dispatcher, DispatcherConfig};
 use hookscribe::EngineStatus;
-use tauri::Manager;
+use tauri::{Emitter, Manager};
 
 /// Version, data folder and default model, for the window's status card.
 #[tauri::command]
@@ -20,17 +21,54 @@ fn engine_status() -> Result<EngineStatus, String> {
 }
 
 /// The background engine, owned by the app for its lifetime.
-#[derive(Default)]
-struct Engine(Mutex<Option<(Runner, FolderWatcher)>>);
+struct Parts {
+    runner: Runner,
+    watcher: FolderWatcher,
+    dispatcher: Dispatcher,
+}
 
-fn start_engine() -> Result<(Runner, FolderWatcher), String> {
+#[derive(Default)]
+struct Engine(Mutex<Option<Parts>>);
+
+/// The window's event for an endpoint the engine disabled (the UI shows a banner).
+const ENDPOINT_DISABLED_EVENT: &str = "webhook-endpoint-disabled";
+
+fn start_engine(app: &tauri::AppHandle) -> Result<Parts, String> {
     let home = Home::from_env().map_err(|e| e.to_string())?;
     let program = std::env::current_exe()
         .map_err(|e| format!("cannot find this program to start workers: {e}"))?;
     let runner =
         Runner::start(RunnerConfig::new(home.clone(), program)).map_err(|e| e.to_string())?;
-    let watcher = FolderWatcher::start(home, runner.waker()).map_err(|e| e.to_string())?;
-    Ok((runner, watcher))
+    let watcher = FolderWatcher::start(home.clone(), runner.waker()).map_err(|e| e.to_string())?;
+    let dispatcher = Dispatcher::start(DispatcherConfig::new(home)).map_err(|e| e.to_string())?;
+    dispatcher.follow(runner.subscribe());
+    forward_disabled_endpoints(app.clone(), dispatcher.subscribe());
+    Ok(Parts {
+        runner,
+        watcher,
+        dispatcher,
+    })
+}
+
+/// Tells the window when an endpoint is disabled automatically.
+fn forward_disabled_endpoints(
+    app: tauri::AppHandle,
+    mut events: tokio::sync::broadcast::Receiver<DeliveryEvent>,
+) {
+    tauri::async_runtime::spawn(async move {
+        use tokio::sync::broadcast::error::RecvError;
+        loop {
+            match events.recv().await {
+                Ok(event @ DeliveryEvent::EndpointDisabled { .. }) => {
+                    if let Err(error) = app.emit(ENDPOINT_DISABLED_EVENT, &event) {
+                        tracing::warn!(%error, "cannot tell the window about a disabled endpoint");
+                    }
+                }
+                Ok(_) | Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => return,
+            }
+        }
+    });
 }
 
 pub fn run() {
@@ -46,7 +84,7 @@ pub fn run() {
     let app = tauri::Builder::default()
         .manage(Engine::default())
         .setup(|app| {
-            match start_engine() {
+            match start_engine(app.handle()) {
                 Ok(engine) => {
                     *app.state::<Engine>()
                         .0
@@ -76,9 +114,10 @@ pub fn run() {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .take();
-            if let Some((runner, watcher)) = engine {
-                watcher.stop();
-                runner.shutdown();
+            if let Some(parts) = engine {
+                parts.watcher.stop();
+                parts.runner.shutdown();
+                parts.dispatcher.shutdown();
             }
         }
     });

@@ -57,6 +57,9 @@ pub enum FoldersCommand {
         /// Transcribe again even when the same recording was transcribed before
         #[arg(long)]
         rerun_duplicates: bool,
+        /// Notify only this webhook endpoint (repeatable; default: every subscribed one)
+        #[arg(long = "webhook")]
+        webhooks: Vec<i64>,
         #[arg(long)]
         json: bool,
     },
@@ -110,8 +113,12 @@ pub fn run(home: &Home, command: FoldersCommand) -> Result<()> {
             poll,
             stable_ms,
             rerun_duplicates,
+            webhooks,
             json,
         } => {
+            for id in &webhooks {
+                store.endpoint(*id)?;
+            }
             let path = std::fs::canonicalize(&dir)
                 .with_context(|| format!("cannot watch {}", dir.display()))?;
             if !path.is_dir() {
@@ -153,6 +160,7 @@ pub fn run(home: &Home, command: FoldersCommand) -> Result<()> {
                 poll,
                 stable_ms,
                 rerun_duplicates,
+                webhooks: (!webhooks.is_empty()).then_some(webhooks),
                 ..FolderOptions::default()
             };
             if !include.is_empty() {

@@ -9,6 +9,7 @@ use hookscribe::jobs::{Runner, RunnerConfig};
 use hookscribe::store::jobs::{Job, JobOptions, JobStatus, NewJob, Origin};
 use hookscribe::store::Store;
 use hookscribe::watch::FolderWatcher;
+use hookscribe::webhooks::{Dispatcher, DispatcherConfig};
 
 use super::print_json;
 
@@ -209,6 +210,9 @@ pub fn daemon(home: &Home) -> Result<()> {
     let runner = Runner::start(RunnerConfig::new(home.clone(), program))?;
     let watcher = FolderWatcher::start(home.clone(), runner.waker())
         .context("cannot start watching folders")?;
+    let dispatcher = Dispatcher::start(DispatcherConfig::new(home.clone()))
+        .context("cannot start sending webhooks")?;
+    dispatcher.follow(runner.subscribe());
     let (stop, stopped) = std::sync::mpsc::channel();
     ctrlc::set_handler(move || {
         let _ = stop.send(());
@@ -219,5 +223,6 @@ pub fn daemon(home: &Home) -> Result<()> {
     tracing::info!("stopping");
     watcher.stop();
     runner.shutdown();
+    dispatcher.shutdown();
     Ok(())
 }

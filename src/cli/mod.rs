@@ -2,10 +2,12 @@
 //! `--json`; errors go to stderr (see `main`).
 
 mod config;
+mod deliveries;
 mod folders;
 mod jobs;
 mod models;
 mod transcribe;
+mod webhooks;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -58,6 +60,12 @@ enum Command {
     /// Serve transcription requests on stdin/stdout (started by the queue, not by hand)
     #[command(hide = true)]
     Worker,
+    /// Webhook endpoints: add, test, rotate secrets, enable and disable
+    #[command(subcommand)]
+    Webhooks(webhooks::WebhooksCommand),
+    /// The webhook delivery log: every message and attempt; replays
+    #[command(subcommand)]
+    Deliveries(deliveries::DeliveriesCommand),
     /// Read and change settings (model, language, threads, …)
     #[command(subcommand)]
     Config(config::ConfigCommand),
@@ -99,6 +107,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Run => jobs::daemon(&home),
         Command::Jobs(command) => jobs::run(&home, command),
         Command::Folders(command) => folders::run(&home, command),
+        Command::Webhooks(command) => webhooks::run(&home, command),
+        Command::Deliveries(command) => deliveries::run(&home, command),
         Command::Search { text, limit, json } => jobs::search(&home, &text, limit, json),
     }
 }

@@ -54,6 +54,9 @@ pub struct FolderOptions {
     /// Transcribe a file again even when the same content was transcribed before.
     #[serde(default)]
     pub rerun_duplicates: bool,
+    /// The webhook endpoints this folder's jobs notify; `None`: every subscribed one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhooks: Option<Vec<i64>>,
 }
 
 impl Default for FolderOptions {
@@ -71,6 +74,7 @@ impl Default for FolderOptions {
             poll: false,
             stable_ms: 2000,
             rerun_duplicates: false,
+            webhooks: None,
         }
     }
 }

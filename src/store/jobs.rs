@@ -137,14 +137,14 @@ pub struct SearchHit {
 
 /// Whether a process with this id exists (signal 0 checks without sending anything).
 #[cfg(unix)]
-fn process_alive(pid: u32) -> bool {
+pub(crate) fn process_alive(pid: u32) -> bool {
     // SAFETY: kill with signal 0 sends nothing; it only reports whether the pid exists.
     let result = unsafe { libc::kill(pid as libc::pid_t, 0) };
     result == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }
 
 #[cfg(not(unix))]
-fn process_alive(_pid: u32) -> bool {
+pub(crate) fn process_alive(_pid: u32) -> bool {
     // Without a cheap check, trust the heartbeat alone.
     true
 }
@@ -153,7 +153,8 @@ const JOB_COLUMNS: &str = "id, source_path, source_sha256, source_bytes, origin,
     progress, error, options, metadata, transcript_id, duplicate_of, attempts, created_at, \
     started_at, finished_at, folder_id";
 
-fn now_ms() -> i64 {
+/// Unix milliseconds now.
+pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
@@ -378,18 +379,27 @@ impl Store {
              WHERE id = ?1",
             params![id, transcript_id, sha256, now_ms()],
         )?;
+        // The transactional outbox: the job is never completed without its messages.
+        super::webhooks::enqueue_job_event(&tx, id)?;
         tx.commit()?;
         Ok(Some(transcript_id))
     }
 
     /// Completes a job with the transcript of an earlier job of the same content.
-    pub fn complete_as_duplicate(&self, id: JobId, of: &Job) -> Result<bool, StoreError> {
-        let changed = self.conn.execute(
+    pub fn complete_as_duplicate(&mut self, id: JobId, of: &Job) -> Result<bool, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let changed = tx.execute(
             "UPDATE jobs SET status = 'completed', stage = NULL, progress = 100, transcript_id = ?2,
                  duplicate_of = ?3, source_sha256 = ?4, finished_at = ?5
              WHERE id = ?1 AND status IN ('queued', 'running')",
             params![id, of.transcript_id, of.id, of.source_sha256, now_ms()],
         )?;
+        if changed == 1 {
+            super::webhooks::enqueue_job_event(&tx, id)?;
+        }
+        tx.commit()?;
         Ok(changed == 1)
     }
 
@@ -408,11 +418,20 @@ impl Store {
             .optional()?)
     }
 
-    pub fn fail(&self, id: JobId, reason: &str) -> Result<(), StoreError> {
-        self.conn.execute(
+    /// Marks a running job failed and writes its `transcription.failed` messages, in one
+    /// transaction.
+    pub fn fail(&mut self, id: JobId, reason: &str) -> Result<(), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let changed = tx.execute(
             "UPDATE jobs SET status = 'failed', error = ?2, finished_at = ?3 WHERE id = ?1 AND status = 'running'",
             params![id, reason, now_ms()],
         )?;
+        if changed == 1 {
+            super::webhooks::enqueue_job_event(&tx, id)?;
+        }
+        tx.commit()?;
         Ok(())
     }
 

@@ -97,6 +97,63 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (job_id, path)
     ) STRICT;
     ALTER TABLE jobs ADD COLUMN folder_id INTEGER REFERENCES folders(id) ON DELETE SET NULL;",
+    // 4: webhook endpoints, the outbox of messages (one per endpoint and event) and the
+    //    log of every delivery attempt
+    "CREATE TABLE endpoints (
+        id                    INTEGER PRIMARY KEY,
+        url                   TEXT NOT NULL,
+        description           TEXT NOT NULL DEFAULT '',
+        events                TEXT NOT NULL,
+        format                TEXT NOT NULL CHECK (format IN ('full', 'compact', 'flat')),
+        headers               TEXT NOT NULL DEFAULT '[]',
+        timeout_ms            INTEGER NOT NULL,
+        max_concurrency       INTEGER NOT NULL,
+        secret                TEXT NOT NULL,
+        previous_secret       TEXT,
+        previous_secret_until INTEGER,
+        disabled_at           INTEGER,
+        disabled_reason       TEXT,
+        consecutive_failures  INTEGER NOT NULL DEFAULT 0,
+        failing_since         INTEGER,
+        last_success_at       INTEGER,
+        created_at            INTEGER NOT NULL,
+        updated_at            INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE messages (
+        id              INTEGER PRIMARY KEY,
+        webhook_id      TEXT NOT NULL,
+        event           TEXT NOT NULL,
+        endpoint_id     INTEGER NOT NULL REFERENCES endpoints(id) ON DELETE CASCADE,
+        job_id          INTEGER REFERENCES jobs(id) ON DELETE SET NULL,
+        body            TEXT NOT NULL,
+        status          TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed', 'held')),
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER,
+        last_error      TEXT,
+        locked_by       INTEGER,
+        locked_until    INTEGER,
+        created_at      INTEGER NOT NULL,
+        delivered_at    INTEGER
+    ) STRICT;
+    CREATE INDEX messages_due ON messages(status, next_attempt_at);
+    CREATE INDEX messages_by_endpoint ON messages(endpoint_id, status);
+    CREATE INDEX messages_by_job ON messages(job_id);
+    CREATE TABLE attempts (
+        id               INTEGER PRIMARY KEY,
+        message_id       INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+        endpoint_id      INTEGER NOT NULL,
+        url              TEXT NOT NULL,
+        attempted_at     INTEGER NOT NULL,
+        duration_ms      INTEGER NOT NULL,
+        request_headers  TEXT NOT NULL,
+        response_status  INTEGER,
+        response_headers TEXT,
+        response_body    TEXT,
+        error_kind       TEXT,
+        error            TEXT
+    ) STRICT;
+    CREATE INDEX attempts_by_message ON attempts(message_id);
+    CREATE INDEX attempts_by_time ON attempts(attempted_at);",
 ];
 
 pub fn latest_version() -> i64 {

@@ -7,6 +7,7 @@
 pub mod folders;
 pub mod jobs;
 mod migrations;
+pub mod webhooks;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -34,6 +35,10 @@ pub enum StoreError {
     Sql(#[from] rusqlite::Error),
     #[error("no job {0}")]
     NoSuchJob(i64),
+    #[error("no webhook endpoint {0}; see `hookscribe webhooks list`")]
+    NoSuchEndpoint(i64),
+    #[error("no delivery {0}; see `hookscribe deliveries list`")]
+    NoSuchMessage(i64),
     #[error("job {id} is {status}; {action}")]
     WrongState {
         id: i64,
@@ -93,4 +98,12 @@ impl Store {
             .execute("DELETE FROM settings WHERE key = ?1", [key])?;
         Ok(())
     }
+}
+
+/// A store in a temporary folder, for unit tests.
+#[cfg(test)]
+pub(crate) fn temp_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(&dir.path().join("db.sqlite")).expect("open store");
+    (dir, store)
 }

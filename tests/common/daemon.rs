@@ -17,13 +17,18 @@ pub struct Daemon {
 
 impl Daemon {
     pub fn start(home: &Home) -> Self {
+        Self::start_logging(home, "info")
+    }
+
+    /// Started with `HOOKSCRIBE_LOG` set to `filter`.
+    pub fn start_logging(home: &Home, filter: &str) -> Self {
         let log = home
             .root()
             .join(format!("run-{}.log", Instant::now().elapsed().as_nanos()));
         let child = Command::new(hookscribe_bin())
             .arg("run")
             .env("HOOKSCRIBE_HOME", home.root())
-            .env("HOOKSCRIBE_LOG", "info")
+            .env("HOOKSCRIBE_LOG", filter)
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()

@@ -4,6 +4,7 @@
 
 pub mod daemon;
 pub mod http;
+pub mod receiver;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
