@@ -9,12 +9,14 @@ use std::time::{Duration, Instant};
 
 use common::daemon::{wait_for, Daemon};
 use common::receiver::{closed_port_url, Receiver, Reply};
-use common::{run_cli, temp_home};
+use common::{ct2_tiny_en, run_cli, speak, temp_home, whisper_turn};
 use hookscribe::asr::{Segment, Transcript};
 use hookscribe::home::Home;
+use hookscribe::models::Models;
 use hookscribe::store::jobs::{JobOptions, NewJob, Origin};
 use hookscribe::store::webhooks::{Attempt, DeliveryStatus, Message, MessageFilter};
 use hookscribe::store::Store;
+use hookscribe::text::word_error_rate;
 use hookscribe::webhooks::policy::ErrorKind;
 
 /// A data folder whose retries come quickly.
@@ -165,9 +167,9 @@ fn a_completed_job_is_delivered_once_signed_with_the_standard_headers() {
     assert_eq!(body["data"]["metadata"]["client"], "Acme");
     let log = attempts(&home, message.id);
     assert_eq!(log.len(), 1);
-    assert_eq!(log[0].response_status, Some(200));
+    assert_eq!(log[0].record.response_status, Some(200));
     assert_eq!(
-        log[0].response_body.as_deref(),
+        log[0].record.response_body.as_deref(),
         Some("ok from the test receiver")
     );
 }
@@ -197,7 +199,7 @@ fn server_errors_are_retried_until_delivered_and_every_attempt_is_logged() {
     );
     let statuses: Vec<Option<u16>> = attempts(&home, message.id)
         .iter()
-        .map(|a| a.response_status)
+        .map(|a| a.record.response_status)
         .collect();
     assert_eq!(statuses, [Some(500), Some(503), Some(200)]);
     let gap = received[1].at - received[0].at;
@@ -226,7 +228,7 @@ fn a_client_error_is_final_after_one_attempt() {
     assert_eq!(failed.attempts, 1);
     assert!(failed.last_error.unwrap().contains("400"));
     let log = attempts(&home, message.id);
-    assert_eq!(log[0].error_kind, Some(ErrorKind::Status));
+    assert_eq!(log[0].record.error_kind, Some(ErrorKind::Status));
 }
 
 #[test]
@@ -316,7 +318,7 @@ fn retry_after_is_honoured_and_redirects_are_not_followed() {
         .unwrap()
         .contains("redirects are not followed"));
     assert_eq!(
-        attempts(&home, redirected.id)[0].error_kind,
+        attempts(&home, redirected.id)[0].record.error_kind,
         Some(ErrorKind::Redirect)
     );
     assert_eq!(redirecting.count(), 1);
@@ -360,12 +362,12 @@ fn a_hanging_endpoint_times_out_without_delaying_the_others() {
     );
     let timed_out = wait_for_attempt(&home, hanging_id);
     assert_eq!(
-        timed_out.error_kind,
+        timed_out.record.error_kind,
         Some(ErrorKind::Timeout),
         "{timed_out:?}"
     );
     assert!(
-        timed_out.duration_ms >= 1900 && timed_out.duration_ms < 4000,
+        timed_out.record.duration_ms >= 1900 && timed_out.record.duration_ms < 4000,
         "{timed_out:?}"
     );
     assert!(
@@ -412,7 +414,8 @@ fn connection_refused_is_retried_then_kept_as_a_dead_letter_that_can_be_replayed
         .contains("gave up after 3 attempts"));
     let log = attempts(&home, message.id);
     assert!(
-        log.iter().all(|a| a.error_kind == Some(ErrorKind::Connect)),
+        log.iter()
+            .all(|a| a.record.error_kind == Some(ErrorKind::Connect)),
         "{log:?}"
     );
     daemon.terminate();
@@ -796,4 +799,165 @@ fn endpoints_are_validated_and_shown_with_their_secret_masked() {
     assert!(out.contains("removed"), "{out}");
     let (ok, _, stderr) = run_cli(&home, &["webhooks", "show", "1"]);
     assert!(!ok && stderr.contains("no webhook endpoint 1"), "{stderr}");
+}
+
+#[test]
+fn a_recording_dropped_in_a_watched_folder_reaches_the_receiver_signed_with_its_transcript() {
+    const SENTENCE: &str = "Please send the meeting notes to the team by Friday afternoon.";
+    let _turn = whisper_turn();
+    let (dir, home) = setup("1s");
+    Models::open(&home)
+        .unwrap()
+        .import(&ct2_tiny_en(), Some("tiny.en"), None)
+        .unwrap();
+    cli(&home, &["config", "set", "threads", "2"]);
+    let receiver = Receiver::start(Reply::Status(204));
+    let (endpoint, secret) = add_endpoint(&home, &receiver.url, &[]);
+    let ignored = Receiver::start(Reply::Status(200));
+    add_endpoint(&home, &ignored.url, &[]);
+    let inbox = dir.path().join("inbox");
+    std::fs::create_dir(&inbox).unwrap();
+    cli(
+        &home,
+        &[
+            "folders",
+            "add",
+            inbox.to_str().unwrap(),
+            "--stable-ms",
+            "500",
+            "--metadata",
+            r#"{"client": "Acme", "matter": 42}"#,
+            "--webhook",
+            &endpoint.to_string(),
+        ],
+    );
+    let _daemon = Daemon::start(&home);
+    std::thread::sleep(Duration::from_millis(500));
+    speak(SENTENCE, &inbox.join("Call with Acme.wav"));
+    std::fs::write(inbox.join("notes.wav"), "this is not audio").unwrap();
+
+    let received = receiver.wait_for(2, Duration::from_secs(120));
+    assert!(
+        received.iter().all(|r| verifies(&secret, r)),
+        "signatures verify"
+    );
+    let bodies: Vec<serde_json::Value> = received.iter().map(|r| r.json()).collect();
+    let completed = bodies
+        .iter()
+        .find(|b| b["type"] == "transcription.completed")
+        .expect("a transcription.completed event");
+    let data = &completed["data"];
+    let text = data["text"].as_str().unwrap();
+    assert!(word_error_rate(SENTENCE, text) <= 0.15, "{text:?}");
+    assert_eq!(data["source"]["file_name"], "Call with Acme.wav");
+    let folder = std::fs::canonicalize(&inbox).unwrap();
+    assert_eq!(data["source"]["folder"], folder.to_str().unwrap());
+    assert_eq!(
+        data["metadata"],
+        serde_json::json!({"client": "Acme", "matter": 42})
+    );
+    assert_eq!(data["model"], "tiny.en");
+    assert!(!data["segments"].as_array().unwrap().is_empty());
+
+    let failed = bodies
+        .iter()
+        .find(|b| b["type"] == "transcription.failed")
+        .expect("a transcription.failed event for the file that is not audio");
+    assert_eq!(failed["data"]["source"]["file_name"], "notes.wav");
+    assert!(!failed["data"]["error"].as_str().unwrap().is_empty());
+    assert_eq!(failed["data"]["metadata"]["client"], "Acme");
+    assert_eq!(
+        ignored.count(),
+        0,
+        "the folder notifies only the endpoint it names"
+    );
+}
+
+#[test]
+fn a_three_hour_transcript_is_delivered_whole() {
+    let (_dir, home) = setup("1s");
+    let receiver = Receiver::start(Reply::Status(200));
+    let (_, secret) = add_endpoint(&home, &receiver.url, &[]);
+    let compact = Receiver::start(Reply::Status(200));
+    add_endpoint(&home, &compact.url, &["--format", "compact"]);
+    // Three hours of speech at about 150 words a minute, one segment every 5 s.
+    let line = "and then we went through the quarterly numbers one by one for the board";
+    let segments: Vec<Segment> = (0..2160)
+        .map(|i| Segment::new(i as f64 * 5.0, i as f64 * 5.0 + 5.0, format!("{line} {i}.")))
+        .collect();
+    let text = segments
+        .iter()
+        .map(|s| s.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let transcript = Transcript {
+        text: text.clone(),
+        segments,
+        language: Some("en".into()),
+        model: "base".into(),
+        audio_seconds: 10_800.0,
+        processing_seconds: 600.0,
+    };
+    let mut store = store(&home);
+    let job = store
+        .enqueue(&NewJob {
+            source_path: "/recordings/board meeting.m4a".into(),
+            origin: Origin::Manual,
+            folder_id: None,
+            options: JobOptions::default(),
+            metadata: None,
+        })
+        .unwrap();
+    store.claim_next().unwrap();
+    store.complete(job, &"ab".repeat(32), &transcript).unwrap();
+    let _daemon = Daemon::start(&home);
+    let request = receiver.wait_for(1, Duration::from_secs(20)).remove(0);
+    assert!(verifies(&secret, &request));
+    assert!(request.body.len() > 300_000, "{} bytes", request.body.len());
+    let body = request.json();
+    assert_eq!(body["data"]["segments"].as_array().unwrap().len(), 2160);
+    assert_eq!(body["data"]["text"], text.as_str());
+    let small = compact.wait_for(1, Duration::from_secs(20)).remove(0);
+    assert!(
+        small.body.len() < 2_000,
+        "compact stays small: {} bytes",
+        small.body.len()
+    );
+    assert_eq!(small.json()["data"]["text_chars"], text.chars().count());
+}
+
+#[test]
+fn a_sigkill_during_an_attempt_resends_at_the_next_start_without_waiting_for_the_lease() {
+    let (_dir, home) = setup("1s");
+    let receiver = Receiver::start(Reply::Status(200));
+    receiver.then([Reply::Hang]);
+    add_endpoint(&home, &receiver.url, &["--timeout", "20s"]);
+    completed_job(&mut store(&home), "a.wav", "in flight");
+    let message = only_message(&home);
+    let daemon = Daemon::start(&home);
+    receiver.wait_for(1, Duration::from_secs(20));
+    daemon.kill9(); // the request is still waiting for its answer
+
+    let restarted = Instant::now();
+    let _daemon = Daemon::start(&home);
+    let received = receiver.wait_for(2, Duration::from_secs(15));
+    assert!(
+        restarted.elapsed() < Duration::from_secs(10),
+        "a dead process's lease (20 s timeout + 30 s) is released at start: {:?}",
+        restarted.elapsed()
+    );
+    assert_eq!(
+        received[0].header("webhook-id"),
+        received[1].header("webhook-id")
+    );
+    let delivered = wait_status(
+        &home,
+        message.id,
+        DeliveryStatus::Delivered,
+        Duration::from_secs(5),
+    );
+    assert_eq!(
+        delivered.attempts, 1,
+        "the interrupted attempt left no record; the resend did"
+    );
 }

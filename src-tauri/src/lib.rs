@@ -8,6 +8,7 @@ use std::sync::Mutex;
 
 use hookscribe::home::Home;
 use hookscribe::jobs::{Runner, RunnerConfig};
+use hookscribe::store::Store;
 use hookscribe::watch::FolderWatcher;
 use hookscribe::webhooks::{DeliveryEvent, Dispatcher, DispatcherConfig};
 use hookscribe::EngineStatus;
@@ -18,6 +19,27 @@ use tauri::{Emitter, Manager};
 fn engine_status() -> Result<EngineStatus, String> {
     let home = Home::from_env().map_err(|e| e.to_string())?;
     hookscribe::engine_status(&home).map_err(|e| e.to_string())
+}
+
+/// Endpoints disabled now (by the engine or by the user), for the window's banners when
+/// it opens: an endpoint may have been disabled while the window was closed.
+#[tauri::command]
+fn disabled_endpoints() -> Result<Vec<DeliveryEvent>, String> {
+    let home = Home::from_env().map_err(|e| e.to_string())?;
+    let store = Store::open(&home.database_path()).map_err(|e| e.to_string())?;
+    let endpoints = store.endpoints().map_err(|e| e.to_string())?;
+    Ok(endpoints
+        .into_iter()
+        .filter_map(|endpoint| {
+            endpoint
+                .disabled
+                .map(|disabled| DeliveryEvent::EndpointDisabled {
+                    endpoint: endpoint.id,
+                    url: endpoint.url,
+                    reason: disabled.reason,
+                })
+        })
+        .collect())
 }
 
 /// The background engine, owned by the app for its lifetime.
@@ -96,7 +118,7 @@ pub fn run() {
             }
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![engine_status])
+        .invoke_handler(tauri::generate_handler![engine_status, disabled_endpoints])
         .build(tauri::generate_context!());
     let app = match app {
         Ok(app) => app,

@@ -210,7 +210,7 @@ fn print_detail(detail: &MessageDetail, body_bytes: usize) {
     let pretty = serde_json::to_string_pretty(&detail.body).unwrap_or_default();
     println!("body ({body_bytes} bytes):");
     println!("{}", hookscribe::webhooks::payload::excerpt(&pretty, 2000));
-    for (index, attempt) in detail.attempts.iter().enumerate() {
+    for (index, attempt) in detail.attempts.iter().map(|a| &a.record).enumerate() {
         println!();
         let outcome = match (attempt.response_status, &attempt.error) {
             (Some(status), None) => format!("HTTP {status}"),

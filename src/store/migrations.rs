@@ -136,7 +136,8 @@ const MIGRATIONS: &[&str] = &[
         delivered_at    INTEGER
     ) STRICT;
     CREATE INDEX messages_due ON messages(status, next_attempt_at);
-    CREATE INDEX messages_by_endpoint ON messages(endpoint_id, status);
+    CREATE INDEX messages_by_endpoint ON messages(endpoint_id, status, next_attempt_at);
+    CREATE INDEX messages_leased ON messages(endpoint_id, locked_until) WHERE locked_until IS NOT NULL;
     CREATE INDEX messages_by_job ON messages(job_id);
     CREATE TABLE attempts (
         id               INTEGER PRIMARY KEY,

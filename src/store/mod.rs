@@ -74,6 +74,14 @@ impl Store {
         Ok(migrations::current_version(&self.conn)?)
     }
 
+    /// Changes whenever another connection commits to the database (SQLite's
+    /// `PRAGMA data_version`): a cheap way to notice work written by other processes.
+    pub fn data_version(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA data_version", [], |row| row.get(0))?)
+    }
+
     /// A stored setting, or `None` if it was never set.
     pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
         Ok(self

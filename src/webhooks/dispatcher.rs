@@ -25,7 +25,7 @@ use crate::jobs::JobEvent;
 use crate::settings::Settings;
 use crate::store::jobs::{now_ms, JobId};
 use crate::store::webhooks::{
-    Claim, DeliveryStatus, DisablePolicy, EndpointId, MessageId, NextStep,
+    Claim, DeliveryStatus, DisablePolicy, EndpointId, MessageId, NextStep, Recorded,
 };
 use crate::store::{Store, StoreError};
 
@@ -58,7 +58,11 @@ pub enum DeliveryEvent {
 #[derive(Debug, Clone)]
 pub struct DispatcherConfig {
     pub home: Home,
-    /// How often to look for messages written by other processes.
+    /// How often to check whether another process wrote to the database (cheap: one
+    /// `PRAGMA data_version`); the outbox is read again only when it did.
+    pub change_check: Duration,
+    /// The longest the dispatcher sleeps without reading the outbox (leases of other
+    /// processes running out, clock changes).
     pub poll_interval: Duration,
 }
 
@@ -66,7 +70,8 @@ impl DispatcherConfig {
     pub fn new(home: Home) -> Self {
         Self {
             home,
-            poll_interval: Duration::from_millis(500),
+            change_check: Duration::from_millis(50),
+            poll_interval: Duration::from_secs(2),
         }
     }
 }
@@ -215,6 +220,7 @@ async fn dispatch_loop(shared: Arc<Shared>, sender: Sender) {
             _ = shared.wake.notified() => {}
             Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {}
             _ = tokio::time::sleep(wait) => {}
+            _ = written_elsewhere(&shared) => {}
         }
     }
     in_flight.abort_all();
@@ -226,6 +232,22 @@ async fn dispatch_loop(shared: Arc<Shared>, sender: Sender) {
             "deliveries in flight will be sent at the next start"
         ),
         Err(error) => tracing::warn!(%error, "cannot release deliveries in flight"),
+    }
+}
+
+/// Returns once another connection (the queue, a CLI replay, another process) has
+/// committed to the database; never returns if the check fails.
+async fn written_elsewhere(shared: &Arc<Shared>) {
+    let Ok(start) = with_store(shared, |store| store.data_version()).await else {
+        return std::future::pending().await;
+    };
+    loop {
+        tokio::time::sleep(shared.config.change_check).await;
+        match with_store(shared, |store| store.data_version()).await {
+            Ok(now) if now != start => return,
+            Ok(_) => {}
+            Err(_) => return std::future::pending().await,
+        }
     }
 }
 
@@ -264,67 +286,77 @@ fn policy(store: &Store) -> (RetrySchedule, DisablePolicy) {
     )
 }
 
-/// One attempt, logged inside a span naming the message, endpoint and job.
-fn deliver(
-    shared: Arc<Shared>,
-    sender: Sender,
-    claim: Claim,
-) -> impl std::future::Future<Output = ()> {
-    let span = tracing::info_span!(
-        "delivery",
-        message = claim.message.id,
-        endpoint = claim.endpoint.id,
-        job = claim.message.job_id
-    );
-    attempt_and_record(shared, sender, claim).instrument(span)
-}
-
-async fn attempt_and_record(shared: Arc<Shared>, sender: Sender, claim: Claim) {
-    let result = sender.attempt(&claim).await;
-    let recorded = record(&shared, claim.clone(), result.clone()).await;
-    match recorded {
-        Ok((step, disabled)) => {
-            report(&claim, &result, &step);
-            let status = match step {
-                NextStep::Delivered => DeliveryStatus::Delivered,
-                NextStep::RetryAt(_) => DeliveryStatus::Pending,
-                _ => DeliveryStatus::Failed,
-            };
-            let _ = shared.events.send(DeliveryEvent::Attempted {
-                message: claim.message.id,
-                endpoint: claim.endpoint.id,
-                job: claim.message.job_id,
-                status,
-                response_status: result.record.response_status,
-                summary: result.summary.clone(),
-            });
-            if let Some(reason) = disabled {
-                tracing::warn!(url = %claim.endpoint.url, %reason, "webhook endpoint disabled; its new messages are held until it is enabled again (`hookscribe webhooks enable {}`)", claim.endpoint.id);
-                let _ = shared.events.send(DeliveryEvent::EndpointDisabled {
-                    endpoint: claim.endpoint.id,
-                    url: claim.endpoint.url.clone(),
-                    reason,
-                });
-            }
-        }
-        Err(error) => {
-            tracing::error!(%error, "cannot record the delivery attempt; it will be sent again")
+/// A sending slot: delivers `claim`, then whatever due message of the same endpoint
+/// was leased with its record, until there is none (or the dispatcher stops).
+async fn deliver(shared: Arc<Shared>, sender: Sender, claim: Claim) {
+    let mut next = Some(claim);
+    while let Some(claim) = next.take() {
+        let span = tracing::info_span!(
+            "delivery",
+            message = claim.message.id,
+            endpoint = claim.endpoint.id,
+            job = claim.message.job_id
+        );
+        next = attempt_and_record(&shared, &sender, claim)
+            .instrument(span)
+            .await;
+        if shared.stop.load(Ordering::SeqCst) {
+            break;
         }
     }
     shared.wake.notify_one();
 }
 
-/// Decides the next step and records the attempt.
+/// One attempt, logged and recorded; returns the endpoint's next leased message.
+async fn attempt_and_record(shared: &Arc<Shared>, sender: &Sender, claim: Claim) -> Option<Claim> {
+    let result = sender.attempt(&claim).await;
+    let continue_slot = !shared.stop.load(Ordering::SeqCst);
+    let (step, recorded) = match record(shared, claim.clone(), result.clone(), continue_slot).await
+    {
+        Ok(recorded) => recorded,
+        Err(error) => {
+            tracing::error!(%error, "cannot record the delivery attempt; it will be sent again");
+            return None;
+        }
+    };
+    report(&claim, &result, &step);
+    let status = match step {
+        NextStep::Delivered => DeliveryStatus::Delivered,
+        NextStep::RetryAt(_) => DeliveryStatus::Pending,
+        _ => DeliveryStatus::Failed,
+    };
+    let _ = shared.events.send(DeliveryEvent::Attempted {
+        message: claim.message.id,
+        endpoint: claim.endpoint.id,
+        job: claim.message.job_id,
+        status,
+        response_status: result.record.response_status,
+        summary: result.summary.clone(),
+    });
+    if let Some(reason) = recorded.disabled {
+        tracing::warn!(url = %claim.endpoint.url, %reason, "webhook endpoint disabled; its new messages are held until it is enabled again (`hookscribe webhooks enable {}`)", claim.endpoint.id);
+        let _ = shared.events.send(DeliveryEvent::EndpointDisabled {
+            endpoint: claim.endpoint.id,
+            url: claim.endpoint.url.clone(),
+            reason,
+        });
+    }
+    recorded.next
+}
+
+/// Decides the next step and records the attempt (leasing the endpoint's next due
+/// message with `then_claim`).
 async fn record(
     shared: &Arc<Shared>,
     claim: Claim,
     result: AttemptResult,
-) -> Result<(NextStep, Option<String>), StoreError> {
+    then_claim: bool,
+) -> Result<(NextStep, Recorded), StoreError> {
     with_store(shared, move |store| {
         let (schedule, disable) = policy(store);
         let step = next_step(&claim, &result, &schedule, now_ms());
-        let disabled = store.record_attempt(&claim, &result.record, &step, disable)?;
-        Ok((step, disabled))
+        let recorded = store.record_attempt(&claim, &result.record, &step, disable, then_claim)?;
+        Ok((step, recorded))
     })
     .await
 }
@@ -386,6 +418,6 @@ pub async fn send_once(
     let result = sender.attempt(&claim).await;
     let (_, disable) = policy(store);
     let step = next_step(&claim, &result, &RetrySchedule::none(), now_ms());
-    store.record_attempt(&claim, &result.record, &step, disable)?;
+    store.record_attempt(&claim, &result.record, &step, disable, false)?;
     Ok((result, step))
 }

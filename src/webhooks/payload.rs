@@ -101,25 +101,28 @@ pub struct JobFacts {
 
 #[derive(Debug, Clone)]
 pub enum JobOutcome {
-    Completed {
-        transcript_id: i64,
-        duplicate_of: Option<i64>,
-        text: String,
-        segments: Vec<Segment>,
-        language: Option<String>,
-        model: String,
-        duration_s: f64,
-        processing_s: f64,
-    },
-    Failed {
-        error: String,
-    },
+    Completed(Completed),
+    Failed { error: String },
+}
+
+/// A completed job's transcript, as its events describe it.
+#[derive(Debug, Clone)]
+pub struct Completed {
+    pub transcript_id: i64,
+    /// The earlier job whose transcript this one reuses (same recording).
+    pub duplicate_of: Option<i64>,
+    pub text: String,
+    pub segments: Vec<Segment>,
+    pub language: Option<String>,
+    pub model: String,
+    pub duration_s: f64,
+    pub processing_s: f64,
 }
 
 impl JobFacts {
     pub fn event(&self) -> EventType {
         match self.outcome {
-            JobOutcome::Completed { .. } => EventType::TranscriptionCompleted,
+            JobOutcome::Completed(_) => EventType::TranscriptionCompleted,
             JobOutcome::Failed { .. } => EventType::TranscriptionFailed,
         }
     }
@@ -133,7 +136,7 @@ impl JobFacts {
 
     fn status(&self) -> &'static str {
         match self.outcome {
-            JobOutcome::Completed { .. } => "completed",
+            JobOutcome::Completed(_) => "completed",
             JobOutcome::Failed { .. } => "failed",
         }
     }
@@ -201,29 +204,21 @@ fn full(facts: &JobFacts) -> Value {
         "created_at": rfc3339_ms(facts.created_at),
     });
     match &facts.outcome {
-        JobOutcome::Completed {
-            transcript_id,
-            duplicate_of,
-            text,
-            segments,
-            language,
-            model,
-            duration_s,
-            processing_s,
-        } => {
-            data["source"]["duration_s"] = json!(round_ms(*duration_s));
-            data["transcript_id"] = json!(transcript_id);
-            data["duplicate_of"] = json!(duplicate_of);
-            data["model"] = json!(model);
-            data["language"] = json!(language);
-            data["text"] = json!(text);
-            data["segments"] = segments
+        JobOutcome::Completed(done) => {
+            data["source"]["duration_s"] = json!(round_ms(done.duration_s));
+            data["transcript_id"] = json!(done.transcript_id);
+            data["duplicate_of"] = json!(done.duplicate_of);
+            data["model"] = json!(done.model);
+            data["language"] = json!(done.language);
+            data["text"] = json!(done.text);
+            data["segments"] = done
+                .segments
                 .iter()
                 .map(
                     |s| json!({"start": round_ms(s.start), "end": round_ms(s.end), "text": s.text}),
                 )
                 .collect();
-            data["processing_s"] = json!(round_ms(*processing_s));
+            data["processing_s"] = json!(round_ms(done.processing_s));
             data["completed_at"] = json!(rfc3339_ms(facts.finished_at));
         }
         JobOutcome::Failed { error } => {
@@ -241,18 +236,12 @@ fn compact(facts: &JobFacts) -> Value {
         "source": { "file_name": facts.file_name() },
     });
     match &facts.outcome {
-        JobOutcome::Completed {
-            transcript_id,
-            text,
-            language,
-            duration_s,
-            ..
-        } => {
-            data["transcript_id"] = json!(transcript_id);
-            data["language"] = json!(language);
-            data["duration_s"] = json!(round_ms(*duration_s));
-            data["text_excerpt"] = json!(excerpt(text, EXCERPT_CHARS));
-            data["text_chars"] = json!(text.chars().count());
+        JobOutcome::Completed(done) => {
+            data["transcript_id"] = json!(done.transcript_id);
+            data["language"] = json!(done.language);
+            data["duration_s"] = json!(round_ms(done.duration_s));
+            data["text_excerpt"] = json!(excerpt(&done.text, EXCERPT_CHARS));
+            data["text_chars"] = json!(done.text.chars().count());
             data["completed_at"] = json!(rfc3339_ms(facts.finished_at));
         }
         JobOutcome::Failed { error } => {
@@ -281,24 +270,15 @@ fn flat(facts: &JobFacts, now_ms: i64) -> Value {
     put("bytes", json!(facts.bytes));
     put("created_at", json!(rfc3339_ms(facts.created_at)));
     match &facts.outcome {
-        JobOutcome::Completed {
-            transcript_id,
-            duplicate_of,
-            text,
-            segments,
-            language,
-            model,
-            duration_s,
-            processing_s,
-        } => {
-            put("transcript_id", json!(transcript_id));
-            put("duplicate_of", json!(duplicate_of));
-            put("model", json!(model));
-            put("language", json!(language));
-            put("duration_s", json!(round_ms(*duration_s)));
-            put("processing_s", json!(round_ms(*processing_s)));
-            put("text", json!(text));
-            put("segment_count", json!(segments.len()));
+        JobOutcome::Completed(done) => {
+            put("transcript_id", json!(done.transcript_id));
+            put("duplicate_of", json!(done.duplicate_of));
+            put("model", json!(done.model));
+            put("language", json!(done.language));
+            put("duration_s", json!(round_ms(done.duration_s)));
+            put("processing_s", json!(round_ms(done.processing_s)));
+            put("text", json!(done.text));
+            put("segment_count", json!(done.segments.len()));
             put("completed_at", json!(rfc3339_ms(facts.finished_at)));
         }
         JobOutcome::Failed { error } => {
@@ -349,7 +329,7 @@ mod tests {
             metadata: Some(json!({"client": "Acme", "tags": ["a", "b"]})),
             created_at: 1_700_000_000_000,
             finished_at: 1_700_000_060_000,
-            outcome: JobOutcome::Completed {
+            outcome: JobOutcome::Completed(Completed {
                 transcript_id: 3,
                 duplicate_of: None,
                 text: "Hello there. General Kenobi.".into(),
@@ -361,7 +341,7 @@ mod tests {
                 model: "tiny.en".into(),
                 duration_s: 3.25,
                 processing_s: 0.8,
-            },
+            }),
         }
     }
 
@@ -404,8 +384,8 @@ mod tests {
     #[test]
     fn compact_body_carries_an_excerpt_not_the_segments() {
         let mut facts = completed();
-        if let JobOutcome::Completed { text, .. } = &mut facts.outcome {
-            *text = "word ".repeat(200);
+        if let JobOutcome::Completed(done) = &mut facts.outcome {
+            done.text = "word ".repeat(200);
         }
         let body = parse(job_body(&facts, Format::Compact, 0));
         let excerpt = body["data"]["text_excerpt"].as_str().unwrap();

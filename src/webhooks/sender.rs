@@ -9,7 +9,7 @@ use super::policy::{judge_status, ErrorKind, Verdict};
 use super::signing::signature_header;
 use super::WebhookError;
 use crate::store::jobs::now_ms;
-use crate::store::webhooks::{Claim, NewAttempt};
+use crate::store::webhooks::{AttemptRecord, Claim};
 
 /// How much of a response body the log keeps.
 pub const BODY_EXCERPT: usize = 4096;
@@ -19,7 +19,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// What one attempt did.
 #[derive(Debug, Clone)]
 pub struct AttemptResult {
-    pub record: NewAttempt,
+    pub record: AttemptRecord,
     pub verdict: Verdict,
     /// One line for logs and `last_error`: "HTTP 500", "timed out after 15s", …
     pub summary: String,
@@ -86,7 +86,7 @@ impl Sender {
             .body(claim.body.clone())
             .send()
             .await;
-        let mut record = NewAttempt {
+        let mut record = AttemptRecord {
             url: endpoint.url.clone(),
             attempted_at,
             duration_ms: 0,
@@ -120,7 +120,7 @@ impl Sender {
     async fn read_response(
         &self,
         mut response: reqwest::Response,
-        record: &mut NewAttempt,
+        record: &mut AttemptRecord,
     ) -> (Verdict, String) {
         let status = response.status();
         record.response_status = Some(status.as_u16());

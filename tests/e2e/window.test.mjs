@@ -11,13 +11,18 @@
 //   HOOKSCRIBE_WEBDRIVER_URL   optional: driver address, default http://127.0.0.1:4444
 //   HOOKSCRIBE_CLI_BIN         optional: the `hookscribe` CLI; with HOOKSCRIBE_E2E_INBOX
 //   HOOKSCRIBE_E2E_INBOX       (a watched folder holding one recording), checks that the
-//                              app's embedded queue transcribes it while the window is open
+//                              app's embedded queue transcribes it while the window is open;
+//                              with both, a local receiver answering 410 Gone is added as a
+//                              webhook endpoint: the app delivers the transcript to it, signed,
+//                              disables it, and the window shows the banner
 //
 // Plain Node (>= 20): node:test, node:assert and global fetch; no npm dependencies.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { createServer } from 'node:http';
 import { existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 
@@ -162,8 +167,42 @@ async function pageSummary() {
   }
 }
 
+/**
+ * A webhook receiver on 127.0.0.1 that answers 410 Gone (so the app disables the endpoint)
+ * and keeps what it got.
+ */
+async function goneReceiver() {
+  const received = [];
+  const server = createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body: Buffer.concat(chunks) });
+      res.writeHead(410).end('gone');
+    });
+  });
+  await new Promise((ready) => server.listen(0, '127.0.0.1', ready));
+  return { server, received, url: `http://127.0.0.1:${server.address().port}/hook` };
+}
+
+/** Standard Webhooks: v1,base64(HMAC-SHA256(key, "id.timestamp.body")), key = base64 after whsec_. */
+function signatureValid(secret, { headers, body }) {
+  const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
+  const signed = Buffer.concat([Buffer.from(`${headers['webhook-id']}.${headers['webhook-timestamp']}.`), body]);
+  const expected = `v1,${createHmac('sha256', key).update(signed).digest('base64')}`;
+  return String(headers['webhook-signature'] ?? '').split(' ').includes(expected);
+}
+
+let receiver;
+let endpoint;
+
 describe('Hookscribe desktop window', () => {
   before(async () => {
+    if (CLI && INBOX) {
+      // Before the app starts, so the recording's completion is sent to it.
+      receiver = await goneReceiver();
+      endpoint = JSON.parse(execFileSync(CLI, ['webhooks', 'add', receiver.url, '--json'], { encoding: 'utf8' }));
+    }
     assert.ok(BIN, 'HOOKSCRIBE_DESKTOP_BIN must be set to the absolute path of the built app');
     assert.ok(isAbsolute(BIN), `HOOKSCRIBE_DESKTOP_BIN must be absolute, found "${BIN}"`);
     assert.ok(existsSync(BIN), `HOOKSCRIBE_DESKTOP_BIN points at a missing file: ${BIN}`);
@@ -200,6 +239,7 @@ describe('Hookscribe desktop window', () => {
   }, { timeout: SESSION_TIMEOUT_MS + 90_000 });
 
   after(async () => {
+    receiver?.server.close();
     if (!sessionId) return;
     try {
       await wd('DELETE', session(), undefined, 30_000);
@@ -263,6 +303,22 @@ describe('Hookscribe desktop window', () => {
       const shown = JSON.parse(execFileSync(CLI, ['jobs', 'show', String(jobs[0].id), '--json'], { encoding: 'utf8' }));
       const text = shown.transcript.transcript.text.toLowerCase();
       assert.ok(text.includes('meeting notes'), `expected the transcript to mention "meeting notes", found ${JSON.stringify(text)}`);
+    },
+  );
+
+  test(
+    'the transcript is delivered signed to a webhook, and the window says when the endpoint is disabled',
+    { skip: !(CLI && INBOX) && 'HOOKSCRIBE_CLI_BIN / HOOKSCRIBE_E2E_INBOX not set', timeout: 60_000 },
+    async () => {
+      const banner = await waitForText(`#endpoint-disabled-${endpoint.id}`);
+      assert.ok(banner.includes(receiver.url), `expected the banner to name ${receiver.url}, found ${JSON.stringify(banner)}`);
+      assert.ok(banner.includes('410'), `expected the banner to give the reason (410 Gone), found ${JSON.stringify(banner)}`);
+      assert.equal(receiver.received.length, 1, 'one request, then the endpoint is disabled');
+      const request = receiver.received[0];
+      assert.ok(signatureValid(endpoint.secret, request), `expected a valid signature, headers ${JSON.stringify(request.headers)}`);
+      const event = JSON.parse(request.body.toString('utf8'));
+      assert.equal(event.type, 'transcription.completed');
+      assert.ok(event.data.text.toLowerCase().includes('meeting notes'), `expected the transcript in the body, found ${JSON.stringify(event.data.text)}`);
     },
   );
 

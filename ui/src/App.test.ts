@@ -15,15 +15,17 @@ const status: EngineStatus = {
 };
 
 /**
- * Answers `engine_status` with `reply` (a value, or a function that may throw). Events are
- * mocked too (`listen`/`emit` work, and their IPC calls are not recorded in the returned list).
+ * Answers `engine_status` with `reply` and `disabled_endpoints` with `disabled` (none unless
+ * told); each a value, or a function that may throw or return a promise. Events are mocked too
+ * (`listen`/`emit` work, and their IPC calls are not recorded in the returned list).
  */
-function mockEngine(reply: EngineStatus | (() => unknown)) {
+function mockEngine(reply: EngineStatus | (() => unknown), disabled: unknown[] | (() => unknown) = []) {
   const calls: string[] = [];
   mockIPC(
     (cmd) => {
       calls.push(cmd);
       if (cmd === 'engine_status') return typeof reply === 'function' ? reply() : reply;
+      if (cmd === 'disabled_endpoints') return typeof disabled === 'function' ? disabled() : disabled;
       throw new Error(`unexpected command ${cmd}`);
     },
     { shouldMockEvents: true },
@@ -64,7 +66,9 @@ describe('App', () => {
     expect(screen.getByText(status.home)).toBeTruthy();
     expect(screen.queryByText('Loading…')).toBeNull();
     expect(screen.queryByRole('alert')).toBeNull();
-    expect(calls).toEqual(['engine_status']);
+    // The list of disabled endpoints is asked for once, after the listener is set up.
+    await waitFor(() => expect(calls).toEqual(['engine_status', 'disabled_endpoints']));
+    expect(screen.queryByRole('alert')).toBeNull();
   });
 
   it('says "not installed" when the default model is missing', async () => {
@@ -105,6 +109,18 @@ describe('disabled webhook endpoints', () => {
     const view = render(App);
     await findById('engine-version');
     return view;
+  }
+
+  /** A promise and the function that resolves it. */
+  function deferred<T>() {
+    let resolve!: (value: T) => void;
+    const promise = new Promise<T>((r) => (resolve = r));
+    return { promise, resolve };
+  }
+
+  /** Lets pending promises (an IPC reply and what follows it) settle. */
+  async function settle() {
+    for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 0));
   }
 
   function normalized(el: Element): string {
@@ -205,5 +221,133 @@ describe('disabled webhook endpoints', () => {
 
     await waitFor(() => expect(calls).toContain('plugin:event|unlisten'));
     expect(calls.filter((c) => c === 'plugin:event|listen')).toHaveLength(1);
+  });
+
+  describe('disabled before the window opened', () => {
+    const manual: EndpointDisabled = {
+      type: 'endpoint_disabled',
+      endpoint: 12,
+      url: 'https://hooks.example.org/in',
+      reason: 'disabled by the user',
+    };
+
+    it('shows a banner for each endpoint disabled_endpoints lists', async () => {
+      mockEngine(status, [gone, manual]);
+      render(App);
+
+      await findById('endpoint-disabled-12');
+      expect(screen.getAllByRole('alert').map((b) => b.id)).toEqual(['endpoint-disabled-7', 'endpoint-disabled-12']);
+      const first = normalized(document.getElementById('endpoint-disabled-7')!);
+      expect(first).toContain('Webhook endpoint #7 was disabled');
+      expect(first).toContain(gone.url);
+      expect(first).toContain('the endpoint answered 410 Gone');
+      expect(first).toContain('hookscribe webhooks enable 7');
+      const second = normalized(document.getElementById('endpoint-disabled-12')!);
+      expect(second).toContain('Webhook endpoint #12 was disabled');
+      expect(second).toContain('disabled by the user');
+      expect(second).toContain('hookscribe webhooks enable 12');
+      expect(await findById('engine-version')).toBeTruthy();
+    });
+
+    it('skips malformed items of the list', async () => {
+      mockEngine(status, [
+        { ...manual, endpoint: '12' },
+        null,
+        'endpoint_disabled',
+        { ...manual, endpoint: 13, reason: undefined },
+        { type: 'endpoint_enabled', endpoint: 14, url: manual.url, reason: 'enabled' },
+        gone,
+      ]);
+      render(App);
+
+      await findById('endpoint-disabled-7');
+      await settle();
+      expect(screen.getAllByRole('alert').map((b) => b.id)).toEqual(['endpoint-disabled-7']);
+    });
+
+    it('shows the engine card and no banner when disabled_endpoints fails', async () => {
+      const calls = mockEngine(status, () => {
+        throw 'command disabled_endpoints not found';
+      });
+      render(App);
+
+      await findById('engine-version');
+      await waitFor(() => expect(calls).toContain('disabled_endpoints'));
+      await settle();
+      expect(screen.queryByRole('alert')).toBeNull();
+      expect(document.getElementById('engine-error')).toBeNull();
+
+      // The listener still works.
+      await emit(ENDPOINT_DISABLED_EVENT, gone);
+      await findById('endpoint-disabled-7');
+    });
+
+    it('keeps the reason of an event that came before the list, in a single banner', async () => {
+      const list = deferred<unknown>();
+      const calls = mockEngine(status, () => list.promise);
+      render(App);
+      // Asked for once listening: an event can come before the answer.
+      await waitFor(() => expect(calls).toContain('disabled_endpoints'));
+
+      await emit(ENDPOINT_DISABLED_EVENT, { ...gone, reason: '5 deliveries failed in a row' });
+      await screen.findByText('5 deliveries failed in a row');
+
+      list.resolve([gone, manual]); // older: endpoint 7 with its earlier reason
+      await findById('endpoint-disabled-12');
+
+      expect(screen.getAllByRole('alert').map((b) => b.id)).toEqual(['endpoint-disabled-7', 'endpoint-disabled-12']);
+      const banner = document.getElementById('endpoint-disabled-7')!;
+      expect(normalized(banner)).toContain('5 deliveries failed in a row');
+      expect(normalized(banner)).not.toContain(gone.reason);
+    });
+
+    it('lets a later event replace the reason of a listed endpoint', async () => {
+      mockEngine(status, [manual]);
+      render(App);
+      await findById('endpoint-disabled-12');
+
+      await emit(ENDPOINT_DISABLED_EVENT, { ...manual, reason: 'the endpoint answered 410 Gone' });
+      await screen.findByText('the endpoint answered 410 Gone');
+      expect(screen.getAllByRole('alert').map((b) => b.id)).toEqual(['endpoint-disabled-12']);
+      expect(screen.queryByText('disabled by the user')).toBeNull();
+    });
+
+    it('does not bring back a banner dismissed before the list came', async () => {
+      const list = deferred<unknown>();
+      const calls = mockEngine(status, () => list.promise);
+      render(App);
+      await waitFor(() => expect(calls).toContain('disabled_endpoints'));
+
+      await emit(ENDPOINT_DISABLED_EVENT, gone);
+      const banner = await findById('endpoint-disabled-7');
+      await fireEvent.click(within(banner).getByRole('button', { name: 'Dismiss' }));
+      await waitFor(() => expect(document.getElementById('endpoint-disabled-7')).toBeNull());
+
+      list.resolve([gone, manual]);
+      await findById('endpoint-disabled-12');
+      await settle();
+      expect(screen.getAllByRole('alert').map((b) => b.id)).toEqual(['endpoint-disabled-12']);
+    });
+
+    it('dismisses a listed banner like any other', async () => {
+      mockEngine(status, [gone, manual]);
+      render(App);
+      const banner = await findById('endpoint-disabled-7');
+      await findById('endpoint-disabled-12');
+
+      await fireEvent.click(within(banner).getByRole('button', { name: 'Dismiss' }));
+
+      await waitFor(() => expect(document.getElementById('endpoint-disabled-7')).toBeNull());
+      expect(screen.getAllByRole('alert').map((b) => b.id)).toEqual(['endpoint-disabled-12']);
+    });
+
+    it('does not ask for the list once the app is destroyed before listening', async () => {
+      const calls = mockEngine(status, [gone]);
+      const { unmount } = render(App);
+      unmount(); // `listen` has not resolved yet
+
+      await settle();
+      expect(calls).not.toContain('disabled_endpoints');
+    });
   });
 });

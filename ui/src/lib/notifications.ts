@@ -1,7 +1,11 @@
+import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 
 /** The Tauri event the shell emits when the engine disables a webhook endpoint by itself. */
 export const ENDPOINT_DISABLED_EVENT = 'webhook-endpoint-disabled';
+
+/** The Tauri command listing the endpoints disabled right now, in the event's payload shape. */
+export const DISABLED_ENDPOINTS_COMMAND = 'disabled_endpoints';
 
 /**
  * Payload of {@link ENDPOINT_DISABLED_EVENT}: the endpoint kept failing, or answered 410 Gone,
@@ -37,4 +41,15 @@ export function onEndpointDisabled(handler: (notice: EndpointDisabled) => void):
   return listen<unknown>(ENDPOINT_DISABLED_EVENT, (event) => {
     if (isEndpointDisabled(event.payload)) handler(event.payload);
   });
+}
+
+/**
+ * The webhook endpoints disabled right now, whenever and by whom (the headless `hookscribe run`,
+ * this window before its listener was set up, or the user: the reason then says
+ * "disabled by the user"). Items of another shape are skipped; a reply that is not a list gives
+ * none. Rejects where the command fails or there is no Tauri backend (a plain browser).
+ */
+export async function disabledEndpoints(): Promise<EndpointDisabled[]> {
+  const reply = await invoke<unknown>(DISABLED_ENDPOINTS_COMMAND);
+  return Array.isArray(reply) ? reply.filter(isEndpointDisabled) : [];
 }

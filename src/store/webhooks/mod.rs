@@ -9,14 +9,18 @@
 
 use std::time::Duration;
 
-use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
-use super::jobs::{now_ms, process_alive, JobId};
+mod delivery;
+mod outbox;
+
+pub use delivery::Recorded;
+pub(super) use outbox::enqueue_job_event;
+
+use super::jobs::{now_ms, JobId};
 use super::{Store, StoreError};
-use crate::asr::Segment;
-use crate::webhooks::payload::{self, EventType, Format, JobFacts, JobOutcome};
+use crate::webhooks::payload::{self, EventType, Format};
 use crate::webhooks::policy::ErrorKind;
 use crate::webhooks::signing::{self, Secret};
 
@@ -177,27 +181,20 @@ pub struct Message {
     pub delivered_at: Option<i64>,
 }
 
-/// One HTTP attempt as logged. Request headers are stored with secret values masked.
+/// One HTTP attempt as logged.
 #[derive(Debug, Clone, Serialize)]
 pub struct Attempt {
     pub id: i64,
     pub message_id: MessageId,
     pub endpoint_id: EndpointId,
-    pub url: String,
-    pub attempted_at: i64,
-    pub duration_ms: i64,
-    pub request_headers: Vec<(String, String)>,
-    pub response_status: Option<u16>,
-    pub response_headers: Vec<(String, String)>,
-    /// The first 4 KiB of the response body.
-    pub response_body: Option<String>,
-    pub error_kind: Option<ErrorKind>,
-    pub error: Option<String>,
+    #[serde(flatten)]
+    pub record: AttemptRecord,
 }
 
-/// An attempt's record before it has an id.
-#[derive(Debug, Clone)]
-pub struct NewAttempt {
+/// What an attempt sent and got. Request headers are kept with secret values masked;
+/// the response body is cut at 4 KiB.
+#[derive(Debug, Clone, Serialize)]
+pub struct AttemptRecord {
     pub url: String,
     pub attempted_at: i64,
     pub duration_ms: i64,
@@ -322,15 +319,17 @@ fn attempt_from_row(row: &Row) -> rusqlite::Result<Attempt> {
         id: row.get(0)?,
         message_id: row.get(1)?,
         endpoint_id: row.get(2)?,
-        url: row.get(3)?,
-        attempted_at: row.get(4)?,
-        duration_ms: row.get(5)?,
-        request_headers: pairs(row.get(6)?),
-        response_status: row.get::<_, Option<i64>>(7)?.map(|s| s as u16),
-        response_headers: pairs(row.get(8)?),
-        response_body: row.get(9)?,
-        error_kind: kind.as_deref().and_then(ErrorKind::parse),
-        error: row.get(11)?,
+        record: AttemptRecord {
+            url: row.get(3)?,
+            attempted_at: row.get(4)?,
+            duration_ms: row.get(5)?,
+            request_headers: pairs(row.get(6)?),
+            response_status: row.get::<_, Option<i64>>(7)?.map(|s| s as u16),
+            response_headers: pairs(row.get(8)?),
+            response_body: row.get(9)?,
+            error_kind: kind.as_deref().and_then(ErrorKind::parse),
+            error: row.get(11)?,
+        },
     })
 }
 
@@ -384,180 +383,6 @@ fn all_endpoints(conn: &Connection) -> rusqlite::Result<Vec<Endpoint>> {
     ))?;
     let rows = statement.query_map([], endpoint_from_row)?;
     rows.collect()
-}
-
-/// Writes the outbox rows for a finished job: one message per endpoint subscribed to
-/// its event (and allowed by the job's folder). Runs inside the caller's transaction.
-pub(super) fn enqueue_job_event(conn: &Connection, job_id: JobId) -> rusqlite::Result<usize> {
-    let Some((facts, folder_endpoints)) = job_facts(conn, job_id)? else {
-        return Ok(0);
-    };
-    let event = facts.event();
-    let endpoints: Vec<Endpoint> = all_endpoints(conn)?
-        .into_iter()
-        .filter(|e| e.subscribes(event))
-        .filter(|e| {
-            folder_endpoints
-                .as_ref()
-                .is_none_or(|ids| ids.contains(&e.id))
-        })
-        .collect();
-    if endpoints.is_empty() {
-        return Ok(0);
-    }
-    let now = now_ms();
-    let mut bodies: Vec<(Format, Vec<u8>)> = Vec::new();
-    for endpoint in &endpoints {
-        if !bodies.iter().any(|(f, _)| *f == endpoint.format) {
-            bodies.push((
-                endpoint.format,
-                payload::job_body(&facts, endpoint.format, now),
-            ));
-        }
-        let body = bodies
-            .iter()
-            .find(|(f, _)| *f == endpoint.format)
-            .map(|(_, b)| b.as_slice())
-            .unwrap_or_default();
-        let webhook_id = signing::new_message_id()
-            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.to_string().into()))?;
-        insert_message(conn, &webhook_id, event, endpoint, Some(job_id), body, now)?;
-    }
-    Ok(endpoints.len())
-}
-
-/// Everything a job event's body says, and which endpoints its folder notifies (`None`:
-/// all). `None` for a job that is not finished.
-fn job_facts(
-    conn: &Connection,
-    job_id: JobId,
-) -> rusqlite::Result<Option<(JobFacts, Option<Vec<EndpointId>>)>> {
-    type JobRow = (
-        String,
-        Option<String>,
-        Option<i64>,
-        Option<String>,
-        i64,
-        Option<i64>,
-        String,
-        Option<String>,
-        Option<i64>,
-        Option<i64>,
-        Option<i64>,
-    );
-    let row: Option<JobRow> = conn
-        .query_row(
-            "SELECT source_path, source_sha256, source_bytes, metadata, created_at, finished_at,
-                    status, error, transcript_id, duplicate_of, folder_id
-             FROM jobs WHERE id = ?1",
-            [job_id],
-            |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                    r.get(7)?,
-                    r.get(8)?,
-                    r.get(9)?,
-                    r.get(10)?,
-                ))
-            },
-        )
-        .optional()?;
-    let Some((
-        path,
-        sha256,
-        bytes,
-        metadata,
-        created_at,
-        finished_at,
-        status,
-        error,
-        transcript_id,
-        duplicate_of,
-        folder_id,
-    )) = row
-    else {
-        return Ok(None);
-    };
-    let folder: Option<(String, String)> = match folder_id {
-        Some(id) => conn
-            .query_row(
-                "SELECT path, options FROM folders WHERE id = ?1",
-                [id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?,
-        None => None,
-    };
-    let folder_endpoints = folder.as_ref().and_then(|(_, options)| {
-        serde_json::from_str::<crate::store::folders::FolderOptions>(options)
-            .ok()
-            .and_then(|o| o.webhooks)
-    });
-    let outcome = match (status.as_str(), transcript_id) {
-        ("completed", Some(transcript_id)) => {
-            let Some(outcome) = completed_outcome(conn, transcript_id, duplicate_of)? else {
-                return Ok(None);
-            };
-            outcome
-        }
-        ("failed", _) => JobOutcome::Failed {
-            error: error.unwrap_or_default(),
-        },
-        _ => return Ok(None),
-    };
-    let facts = JobFacts {
-        job_id,
-        source_path: path,
-        sha256,
-        bytes,
-        folder: folder.map(|(path, _)| path),
-        metadata: metadata.and_then(|m| serde_json::from_str::<Value>(&m).ok()),
-        created_at,
-        finished_at: finished_at.unwrap_or_else(now_ms),
-        outcome,
-    };
-    Ok(Some((facts, folder_endpoints)))
-}
-
-fn completed_outcome(
-    conn: &Connection,
-    transcript_id: i64,
-    duplicate_of: Option<JobId>,
-) -> rusqlite::Result<Option<JobOutcome>> {
-    let transcript: Option<(String, Option<String>, String, f64, f64)> = conn
-        .query_row(
-            "SELECT text, language, model, audio_seconds, processing_seconds FROM transcripts WHERE id = ?1",
-            [transcript_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-        )
-        .optional()?;
-    let Some((text, language, model, duration_s, processing_s)) = transcript else {
-        return Ok(None);
-    };
-    let mut statement = conn.prepare_cached(
-        "SELECT start_s, end_s, text FROM segments WHERE transcript_id = ?1 ORDER BY idx",
-    )?;
-    let segments = statement
-        .query_map([transcript_id], |r| {
-            Ok(Segment::new(r.get(0)?, r.get(1)?, r.get::<_, String>(2)?))
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Some(JobOutcome::Completed {
-        transcript_id,
-        duplicate_of,
-        text,
-        segments,
-        language,
-        model,
-        duration_s,
-        processing_s,
-    }))
 }
 
 impl Store {
@@ -671,7 +496,7 @@ impl Store {
     /// Disables an endpoint and holds its pending messages.
     pub fn disable_endpoint(&mut self, id: EndpointId, reason: &str) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
-        if !disable(&tx, id, reason, now_ms())? {
+        if !delivery::disable(&tx, id, reason, now_ms())? {
             return Err(StoreError::NoSuchEndpoint(id));
         }
         tx.commit()?;
@@ -840,274 +665,16 @@ impl Store {
         }
         Ok(ids)
     }
-
-    /// Leases due messages of enabled endpoints, at most each endpoint's concurrency
-    /// minus what is already in flight (in any process).
-    pub fn claim_due(&mut self, now: i64) -> Result<Vec<Claim>, StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut claims = Vec::new();
-        let endpoints: Vec<Endpoint> = all_endpoints(&tx)?
-            .into_iter()
-            .filter(|e| e.disabled.is_none())
-            .collect();
-        for endpoint in endpoints {
-            let in_flight: i64 = tx.query_row(
-                "SELECT count(*) FROM messages WHERE endpoint_id = ?1 AND status = 'pending'
-                     AND locked_until > ?2",
-                params![endpoint.id, now],
-                |r| r.get(0),
-            )?;
-            let room = i64::from(endpoint.max_concurrency) - in_flight;
-            if room <= 0 {
-                continue;
-            }
-            let lease_until = now + (endpoint.timeout + LEASE_MARGIN).as_millis() as i64;
-            let mut due = tx.prepare_cached(&format!(
-                "SELECT {MESSAGE_COLUMNS}, body FROM messages
-                 WHERE endpoint_id = ?1 AND status = 'pending' AND next_attempt_at <= ?2
-                   AND (locked_until IS NULL OR locked_until <= ?2)
-                 ORDER BY next_attempt_at, id LIMIT ?3"
-            ))?;
-            let rows = due
-                .query_map(params![endpoint.id, now, room], |r| {
-                    Ok((message_from_row(r)?, r.get::<_, String>(11)?))
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
-            let mut lease = tx.prepare_cached(
-                "UPDATE messages SET locked_by = ?2, locked_until = ?3 WHERE id = ?1",
-            )?;
-            for (message, body) in rows {
-                lease.execute(params![message.id, std::process::id(), lease_until])?;
-                claims.push(Claim {
-                    message,
-                    body: body.into_bytes(),
-                    endpoint: endpoint.clone(),
-                });
-            }
-        }
-        tx.commit()?;
-        Ok(claims)
-    }
-
-    /// Leases one message regardless of its schedule (`webhooks test`).
-    pub fn claim_now(&mut self, id: MessageId) -> Result<Claim, StoreError> {
-        let message = self.message(id)?;
-        let endpoint = self.endpoint(message.endpoint_id)?;
-        let lease_until = now_ms() + (endpoint.timeout + LEASE_MARGIN).as_millis() as i64;
-        self.conn.execute(
-            "UPDATE messages SET locked_by = ?2, locked_until = ?3 WHERE id = ?1",
-            params![id, std::process::id(), lease_until],
-        )?;
-        Ok(Claim {
-            body: self.message_body(id)?,
-            message,
-            endpoint,
-        })
-    }
-
-    /// When the next pending message falls due (unix ms), if any.
-    pub fn next_due(&self) -> Result<Option<i64>, StoreError> {
-        Ok(self.conn.query_row(
-            "SELECT min(max(next_attempt_at, coalesce(locked_until, 0))) FROM messages
-             WHERE status = 'pending' AND next_attempt_at IS NOT NULL",
-            [],
-            |r| r.get(0),
-        )?)
-    }
-
-    /// Logs an attempt and moves its message on, in one transaction; updates the
-    /// endpoint's health and disables it when `policy` (or the step) says so. Returns the
-    /// reason when the endpoint was disabled by this attempt.
-    pub fn record_attempt(
-        &mut self,
-        claim: &Claim,
-        attempt: &NewAttempt,
-        step: &NextStep,
-        policy: DisablePolicy,
-    ) -> Result<Option<String>, StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let now = now_ms();
-        tx.execute(
-            "INSERT INTO attempts (message_id, endpoint_id, url, attempted_at, duration_ms,
-                 request_headers, response_status, response_headers, response_body, error_kind, error)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            params![
-                claim.message.id,
-                claim.endpoint.id,
-                attempt.url,
-                attempt.attempted_at,
-                attempt.duration_ms,
-                pairs_json(&attempt.request_headers),
-                attempt.response_status.map(i64::from),
-                pairs_json(&attempt.response_headers),
-                attempt.response_body,
-                attempt.error_kind.map(ErrorKind::as_str),
-                attempt.error
-            ],
-        )?;
-        let endpoint_disabled: bool = tx
-            .query_row(
-                "SELECT disabled_at IS NOT NULL FROM endpoints WHERE id = ?1",
-                [claim.endpoint.id],
-                |r| r.get(0),
-            )
-            .optional()?
-            .unwrap_or(true);
-        let (status, next_at, error, delivered_at) = match step {
-            NextStep::Delivered => (DeliveryStatus::Delivered, None, None, Some(now)),
-            NextStep::RetryAt(at) if endpoint_disabled => {
-                (DeliveryStatus::Held, Some(*at), attempt.error.clone(), None)
-            }
-            NextStep::RetryAt(at) => (
-                DeliveryStatus::Pending,
-                Some(*at),
-                attempt.error.clone(),
-                None,
-            ),
-            NextStep::Failed(reason) | NextStep::FailedAndDisable(reason) => {
-                (DeliveryStatus::Failed, None, Some(reason.clone()), None)
-            }
-        };
-        tx.execute(
-            "UPDATE messages SET status = ?2, attempts = attempts + 1, next_attempt_at = ?3,
-                 last_error = ?4, delivered_at = ?5, locked_by = NULL, locked_until = NULL
-             WHERE id = ?1",
-            params![
-                claim.message.id,
-                status.as_str(),
-                next_at,
-                error,
-                delivered_at
-            ],
-        )?;
-        let disabled_now = if *step == NextStep::Delivered {
-            tx.execute(
-                "UPDATE endpoints SET consecutive_failures = 0, failing_since = NULL, last_success_at = ?2
-                 WHERE id = ?1",
-                params![claim.endpoint.id, now],
-            )?;
-            None
-        } else {
-            endpoint_failed(&tx, claim.endpoint.id, step, policy, now, endpoint_disabled)?
-        };
-        tx.commit()?;
-        Ok(disabled_now)
-    }
-
-    /// Clears the leases of processes that no longer exist (killed mid-attempt), and with
-    /// `mine`, this process's own (on shutdown).
-    pub fn release_leases(&self, mine: bool) -> Result<usize, StoreError> {
-        let owners: Vec<i64> = {
-            let mut statement = self
-                .conn
-                .prepare("SELECT DISTINCT locked_by FROM messages WHERE locked_by IS NOT NULL")?;
-            let rows = statement.query_map([], |r| r.get(0))?;
-            rows.collect::<Result<_, _>>()?
-        };
-        let me = i64::from(std::process::id());
-        let mut released = 0;
-        for owner in owners {
-            let release = if owner == me {
-                mine
-            } else {
-                !process_alive(owner as u32)
-            };
-            if release {
-                released += self.conn.execute(
-                    "UPDATE messages SET locked_by = NULL, locked_until = NULL WHERE locked_by = ?1",
-                    [owner],
-                )?;
-            }
-        }
-        Ok(released)
-    }
-
-    /// Drops the log of delivered messages older than `cutoff` (unix ms). Messages that
-    /// were never delivered, and their attempts, are kept.
-    pub fn prune_deliveries(&mut self, cutoff: i64) -> Result<usize, StoreError> {
-        let tx = self.conn.transaction()?;
-        tx.execute(
-            "DELETE FROM attempts WHERE attempted_at < ?1
-               AND message_id IN (SELECT id FROM messages WHERE status = 'delivered')",
-            [cutoff],
-        )?;
-        let removed = tx.execute(
-            "DELETE FROM messages WHERE status = 'delivered' AND delivered_at < ?1",
-            [cutoff],
-        )?;
-        tx.commit()?;
-        Ok(removed)
-    }
-}
-
-/// Counts a failed attempt against its endpoint and disables it when the step (410) or
-/// the policy says so.
-fn endpoint_failed(
-    conn: &Connection,
-    id: EndpointId,
-    step: &NextStep,
-    policy: DisablePolicy,
-    now: i64,
-    already_disabled: bool,
-) -> rusqlite::Result<Option<String>> {
-    conn.execute(
-        "UPDATE endpoints SET consecutive_failures = consecutive_failures + 1,
-             failing_since = coalesce(failing_since, ?2)
-         WHERE id = ?1",
-        params![id, now],
-    )?;
-    if already_disabled {
-        return Ok(None);
-    }
-    let reason = match step {
-        NextStep::FailedAndDisable(reason) => Some(reason.clone()),
-        _ => {
-            let (failures, since): (i64, i64) = conn.query_row(
-                "SELECT consecutive_failures, coalesce(failing_since, ?2) FROM endpoints WHERE id = ?1",
-                params![id, now],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?;
-            let failing_for = Duration::from_millis((now - since).max(0) as u64);
-            (failures >= policy.min_failures && failing_for >= policy.after).then(|| {
-                format!(
-                    "no successful delivery for {} ({failures} failed attempts in a row)",
-                    humantime::format_duration(Duration::from_secs(failing_for.as_secs()))
-                )
-            })
-        }
-    };
-    if let Some(reason) = &reason {
-        disable(conn, id, reason, now)?;
-    }
-    Ok(reason)
-}
-
-/// Returns whether the endpoint exists.
-fn disable(conn: &Connection, id: EndpointId, reason: &str, now: i64) -> rusqlite::Result<bool> {
-    let changed = conn.execute(
-        "UPDATE endpoints SET disabled_at = coalesce(disabled_at, ?2), disabled_reason = ?3, updated_at = ?2
-         WHERE id = ?1",
-        params![id, now, reason],
-    )?;
-    conn.execute(
-        "UPDATE messages SET status = 'held' WHERE endpoint_id = ?1 AND status = 'pending'
-             AND event != 'webhook.test'",
-        [id],
-    )?;
-    Ok(changed == 1)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::asr::Transcript;
+    use crate::asr::{Segment, Transcript};
     use crate::store::folders::FolderOptions;
     use crate::store::jobs::{JobOptions, NewJob, Origin};
     use crate::store::temp_store;
+    use serde_json::Value;
 
     fn endpoint(store: &Store, events: &[EventType], format: Format) -> EndpointId {
         let settings = EndpointSettings {
@@ -1246,7 +813,36 @@ mod tests {
             4,
             "the same four, leased again"
         );
-        assert_eq!(store.claim_due(now).unwrap().len(), 4);
+        let claims = store.claim_due(now).unwrap();
+        assert_eq!(claims.len(), 4);
+
+        // A slot that finishes goes straight on to the next due message, in the same
+        // transaction; the endpoint's limit still holds.
+        let delivered = AttemptRecord {
+            url: "http://127.0.0.1:9/hook".into(),
+            attempted_at: now,
+            duration_ms: 1,
+            request_headers: Vec::new(),
+            response_status: Some(200),
+            response_headers: Vec::new(),
+            response_body: None,
+            error_kind: None,
+            error: None,
+        };
+        let policy = DisablePolicy {
+            after: Duration::from_secs(3600),
+            min_failures: 10,
+        };
+        let recorded = store
+            .record_attempt(&claims[0], &delivered, &NextStep::Delivered, policy, true)
+            .unwrap();
+        let next = recorded.next.expect("the next due message");
+        assert!(claims.iter().all(|c| c.message.id != next.message.id));
+        assert_eq!(
+            store.claim_due(now_ms()).unwrap().len(),
+            0,
+            "still four in flight"
+        );
     }
 
     #[test]
@@ -1262,7 +858,7 @@ mod tests {
             after: Duration::from_secs(3600),
             min_failures: 10,
         };
-        let attempt = |status| NewAttempt {
+        let attempt = |status| AttemptRecord {
             url: "http://127.0.0.1:9/hook".into(),
             attempted_at: now_ms(),
             duration_ms: 3,
@@ -1274,7 +870,13 @@ mod tests {
             error: None,
         };
         store
-            .record_attempt(&claims[0], &attempt(200), &NextStep::Delivered, policy)
+            .record_attempt(
+                &claims[0],
+                &attempt(200),
+                &NextStep::Delivered,
+                policy,
+                false,
+            )
             .unwrap();
         store
             .record_attempt(
@@ -1282,6 +884,7 @@ mod tests {
                 &attempt(400),
                 &NextStep::Failed("HTTP 400".into()),
                 policy,
+                false,
             )
             .unwrap();
         assert_eq!(
