@@ -299,7 +299,7 @@ fn retry_after_is_honoured_and_redirects_are_not_followed() {
     let received = limited.wait_for(2, Duration::from_secs(20));
     let gap = received[1].at - received[0].at;
     assert!(
-        gap >= Duration::from_millis(1800) && gap < Duration::from_secs(4),
+        gap >= Duration::from_millis(1800) && gap < Duration::from_secs(6),
         "Retry-After: 2 means about 2 s, not the 100 ms schedule: {gap:?}"
     );
 
@@ -337,7 +337,7 @@ fn a_hanging_endpoint_times_out_without_delaying_the_others() {
     let (hanging_id, _) = add_endpoint(
         &home,
         &hanging.url,
-        &["--timeout", "2s", "--max-concurrency", "1"],
+        &["--timeout", "5s", "--max-concurrency", "1"],
     );
     add_endpoint(&home, &healthy.url, &[]);
     {
@@ -367,11 +367,11 @@ fn a_hanging_endpoint_times_out_without_delaying_the_others() {
         "{timed_out:?}"
     );
     assert!(
-        timed_out.record.duration_ms >= 1900 && timed_out.record.duration_ms < 4000,
+        timed_out.record.duration_ms >= 4900 && timed_out.record.duration_ms < 9000,
         "{timed_out:?}"
     );
     assert!(
-        healthy_done < (first_hang - started) + Duration::from_millis(1900),
+        healthy_done < (first_hang - started) + Duration::from_millis(4500),
         "all 6 healthy deliveries landed before the hanging one timed out ({healthy_done:?})"
     );
 }
