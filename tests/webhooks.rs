@@ -795,6 +795,16 @@ fn endpoints_are_validated_and_shown_with_their_secret_masked() {
     );
     let (ok, _, stderr) = run_cli(&home, &["webhooks", "test", "1"]);
     assert!(!ok && stderr.contains("not delivered"), "{stderr}");
+    let disabled: serde_json::Value =
+        serde_json::from_str(&cli(&home, &["webhooks", "disable", "1", "--json"])).unwrap();
+    assert_eq!(disabled["enabled"], false);
+    assert_eq!(disabled["disabled_reason"], "disabled by the user");
+    let enabled: serde_json::Value =
+        serde_json::from_str(&cli(&home, &["webhooks", "enable", "1", "--json"])).unwrap();
+    assert_eq!(enabled["enabled"], true);
+    let replayed: serde_json::Value =
+        serde_json::from_str(&cli(&home, &["deliveries", "replay", "1", "--json"])).unwrap();
+    assert_eq!(replayed[0]["status"], "pending", "{replayed}");
     let out = cli(&home, &["webhooks", "remove", "1"]);
     assert!(out.contains("removed"), "{out}");
     let (ok, _, stderr) = run_cli(&home, &["webhooks", "show", "1"]);

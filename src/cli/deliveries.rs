@@ -50,6 +50,8 @@ pub enum DeliveriesCommand {
         /// Replay every failed message created since, e.g. 24h or 2026-11-23T10:00:00Z
         #[arg(long, value_parser = parse_time)]
         failed_since: Option<i64>,
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -134,18 +136,26 @@ pub fn run(home: &Home, command: DeliveriesCommand) -> Result<()> {
             id,
             endpoint,
             failed_since,
+            json,
         } => {
             let ids = match (id, failed_since) {
                 (Some(id), _) => vec![store.replay(id, endpoint)?],
                 (None, Some(since)) => store.replay_failed_since(since)?,
                 (None, None) => anyhow::bail!("name a delivery ID or --failed-since TIME"),
             };
-            if ids.is_empty() {
+            let replayed = ids
+                .iter()
+                .map(|id| store.message(*id))
+                .collect::<Result<Vec<_>, _>>()?;
+            if json {
+                return print_json(&replayed);
+            }
+            if replayed.is_empty() {
                 println!("no failed deliveries since then");
                 return Ok(());
             }
-            for id in &ids {
-                let message = store.message(*id)?;
+            for message in &replayed {
+                let id = message.id;
                 println!(
                     "delivery {id} ({}) to endpoint {} is {}",
                     message.webhook_id,

@@ -48,18 +48,30 @@ pub enum WebhooksCommand {
         /// Remove every custom header first
         #[arg(long)]
         clear_headers: bool,
+        #[arg(long)]
+        json: bool,
     },
     /// Remove an endpoint with its delivery log
-    Remove { id: i64 },
+    Remove {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
     /// Send again to an endpoint; held messages are sent unless `--skip-held`
     Enable {
         id: i64,
         /// Mark what was held while disabled as failed (still replayable) instead
         #[arg(long)]
         skip_held: bool,
+        #[arg(long)]
+        json: bool,
     },
     /// Stop sending to an endpoint; its new messages are held
-    Disable { id: i64 },
+    Disable {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
     /// New signing secret; the old one keeps signing during the grace period
     RotateSecret {
         id: i64,
@@ -280,6 +292,7 @@ pub fn run(home: &Home, command: WebhooksCommand) -> Result<()> {
             url,
             options,
             clear_headers,
+            json,
         } => {
             let endpoint = store.endpoint(id)?;
             let base = EndpointSettings {
@@ -300,15 +313,34 @@ pub fn run(home: &Home, command: WebhooksCommand) -> Result<()> {
             };
             let settings = options.apply(base)?;
             store.update_endpoint(id, &settings)?;
+            let endpoint = store.endpoint(id)?;
+            if json {
+                return print_json(&EndpointView::new(&endpoint, false));
+            }
             println!("endpoint {id} updated");
-            print_summary(&store.endpoint(id)?);
+            print_summary(&endpoint);
         }
-        WebhooksCommand::Remove { id } => {
+        WebhooksCommand::Remove { id, json } => {
             let messages = store.remove_endpoint(id)?;
+            if json {
+                return print_json(&serde_json::json!({ "id": id, "messages_removed": messages }));
+            }
             println!("endpoint {id} removed, with {messages} message(s) in its delivery log");
         }
-        WebhooksCommand::Enable { id, skip_held } => {
+        WebhooksCommand::Enable {
+            id,
+            skip_held,
+            json,
+        } => {
             let held = store.enable_endpoint(id, skip_held)?;
+            if json {
+                let key = if skip_held {
+                    "held_skipped"
+                } else {
+                    "held_released"
+                };
+                return print_json(&serde_json::json!({ "id": id, "enabled": true, key: held }));
+            }
             match (held, skip_held) {
                 (0, _) => println!("endpoint {id} enabled"),
                 (n, false) => println!(
@@ -319,8 +351,11 @@ pub fn run(home: &Home, command: WebhooksCommand) -> Result<()> {
                 ),
             }
         }
-        WebhooksCommand::Disable { id } => {
+        WebhooksCommand::Disable { id, json } => {
             store.disable_endpoint(id, "disabled by the user")?;
+            if json {
+                return print_json(&EndpointView::new(&store.endpoint(id)?, false));
+            }
             println!("endpoint {id} disabled; its new messages are held until `hookscribe webhooks enable {id}`");
         }
         WebhooksCommand::RotateSecret { id, grace, json } => {
