@@ -971,3 +971,44 @@ fn a_sigkill_during_an_attempt_resends_at_the_next_start_without_waiting_for_the
         "the interrupted attempt left no record; the resend did"
     );
 }
+
+#[test]
+fn dns_and_tls_failures_are_named_as_such() {
+    let (_dir, home) = temp_home();
+    let plain = Receiver::start(Reply::Status(200));
+    let https_to_plain = plain.url.replace("http://", "https://");
+    for (url, kind, says) in [
+        (
+            "http://nonexistent.invalid/hook",
+            "dns",
+            "cannot resolve the host name",
+        ),
+        (
+            https_to_plain.as_str(),
+            "tls",
+            "does the endpoint take http://",
+        ),
+    ] {
+        let (id, _) = add_endpoint(&home, url, &[]);
+        let (ok, stdout, stderr) = run_cli(&home, &["webhooks", "test", &id.to_string(), "--json"]);
+        assert!(!ok, "{stdout}");
+        assert!(stderr.contains(says), "{url}: {stderr}");
+        let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        let shown = cli(
+            &home,
+            &[
+                "deliveries",
+                "show",
+                &report["message_id"].to_string(),
+                "--json",
+            ],
+        );
+        let shown: serde_json::Value = serde_json::from_str(&shown).unwrap();
+        assert_eq!(shown["attempts"][0]["error_kind"], kind, "{shown}");
+    }
+    assert_eq!(
+        plain.count(),
+        0,
+        "no plain-HTTP request was made to an https:// endpoint"
+    );
+}

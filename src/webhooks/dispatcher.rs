@@ -291,9 +291,10 @@ fn policy(store: &Store) -> (RetrySchedule, DisablePolicy) {
 async fn deliver(shared: Arc<Shared>, sender: Sender, claim: Claim) {
     let mut next = Some(claim);
     while let Some(claim) = next.take() {
+        // (`message` is tracing's name for an event's text, so the id is `delivery`.)
         let span = tracing::info_span!(
             "delivery",
-            message = claim.message.id,
+            delivery = claim.message.id,
             endpoint = claim.endpoint.id,
             job = claim.message.job_id
         );

@@ -196,15 +196,27 @@ fn describe_error(error: &reqwest::Error, timeout: Duration) -> (ErrorKind, Stri
     }
     let all = causes.join(": ").to_ascii_lowercase();
     let root = causes.last().cloned().unwrap_or_default();
+    // reqwest does not expose the kind of a connect error; its causes' text does.
+    const TLS_SIGNS: &[&str] = &[
+        "certificate",
+        "tls",
+        "handshake",
+        "corrupt message",
+        "peer is incompatible",
+        "alert received",
+    ];
     let kind = if all.contains("dns error") || all.contains("failed to lookup address") {
         ErrorKind::Dns
-    } else if all.contains("certificate") || all.contains("tls") || all.contains("handshake") {
+    } else if TLS_SIGNS.iter().any(|sign| all.contains(sign)) {
         ErrorKind::Tls
     } else {
         ErrorKind::Connect
     };
     let text = match kind {
         ErrorKind::Dns => format!("cannot resolve the host name: {root}"),
+        ErrorKind::Tls if all.contains("corrupt message") => format!(
+            "TLS failed: {root} (the server did not answer in TLS: does the endpoint take http:// rather than https://?)"
+        ),
         ErrorKind::Tls => format!("TLS failed: {root}"),
         _ => format!("cannot connect: {root}"),
     };
