@@ -168,6 +168,13 @@ fn a_completed_job_is_delivered_once_signed_with_the_standard_headers() {
     let log = attempts(&home, message.id);
     assert_eq!(log.len(), 1);
     assert_eq!(log[0].record.response_status, Some(200));
+    let shown = cli(&home, &["jobs", "show", &job.to_string()]);
+    assert!(
+        shown.contains(
+            "webhook transcription.completed to endpoint 1: delivered after 1 attempt(s)"
+        ),
+        "{shown}"
+    );
     assert_eq!(
         log[0].record.response_body.as_deref(),
         Some("ok from the test receiver")

@@ -7,6 +7,7 @@ use clap::{Subcommand, ValueEnum};
 use hookscribe::home::Home;
 use hookscribe::jobs::{Runner, RunnerConfig};
 use hookscribe::store::jobs::{Job, JobOptions, JobStatus, NewJob, Origin};
+use hookscribe::store::webhooks::MessageFilter;
 use hookscribe::store::Store;
 use hookscribe::watch::FolderWatcher;
 use hookscribe::webhooks::{Dispatcher, DispatcherConfig};
@@ -138,8 +139,17 @@ pub fn run(home: &Home, command: JobsCommand) -> Result<()> {
                 Some(tid) => store.transcript(tid)?,
                 None => None,
             };
+            let deliveries = store.messages(&MessageFilter {
+                job: Some(id),
+                limit: 1000,
+                ..MessageFilter::default()
+            })?;
             if json {
-                return print_json(&serde_json::json!({ "job": job, "transcript": transcript }));
+                return print_json(&serde_json::json!({
+                    "job": job,
+                    "transcript": transcript,
+                    "deliveries": deliveries,
+                }));
             }
             println!("job {}: {}", job.id, describe(&job));
             println!("file: {}", job.source_path);
@@ -148,6 +158,16 @@ pub fn run(home: &Home, command: JobsCommand) -> Result<()> {
             }
             if let Some(original) = job.duplicate_of {
                 println!("same content as job {original}; its transcript is reused");
+            }
+            for delivery in deliveries.iter().rev() {
+                println!(
+                    "webhook {} to endpoint {}: {} after {} attempt(s) (`hookscribe deliveries show {}`)",
+                    delivery.event,
+                    delivery.endpoint_id,
+                    delivery.status.as_str(),
+                    delivery.attempts,
+                    delivery.id
+                );
             }
             if let Some(stored) = transcript {
                 println!("\n{}", stored.transcript.text);
