@@ -265,11 +265,7 @@ impl<'a> Settings<'a> {
 mod tests {
     use super::*;
 
-    fn store() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db")).unwrap();
-        (dir, store)
-    }
+    use crate::store::temp_store as store;
 
     #[test]
     fn values_are_validated_and_normalized() {

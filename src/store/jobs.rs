@@ -663,11 +663,7 @@ impl Store {
 mod tests {
     use super::*;
 
-    fn store() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db")).unwrap();
-        (dir, store)
-    }
+    use crate::store::temp_store as store;
 
     fn new_job(path: &str, origin: Origin) -> NewJob {
         NewJob {
