@@ -546,9 +546,14 @@ impl Store {
         let webhook_id = signing::new_message_id()
             .map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.to_string().into()))?;
         // Tests go out even to a disabled endpoint: checking it is why one would test.
+        // The caller sends it at once; the row says `failed` until its attempt is
+        // recorded, so a test interrupted midway is not left pending forever (the
+        // dispatcher sends a test only when it is replayed).
         self.conn.execute(
-            "INSERT INTO messages (webhook_id, event, endpoint_id, body, status, next_attempt_at, created_at)
-             VALUES (?1, 'webhook.test', ?2, ?3, 'pending', NULL, ?4)",
+            "INSERT INTO messages (webhook_id, event, endpoint_id, body, status, next_attempt_at,
+                 last_error, created_at)
+             VALUES (?1, 'webhook.test', ?2, ?3, 'failed', NULL,
+                 'the test was interrupted before its answer was recorded', ?4)",
             params![webhook_id, endpoint.id, String::from_utf8_lossy(&body), now],
         )?;
         Ok(self.conn.last_insert_rowid())
