@@ -1019,3 +1019,42 @@ fn dns_and_tls_failures_are_named_as_such() {
         "no plain-HTTP request was made to an https:// endpoint"
     );
 }
+
+#[test]
+fn sigterm_does_not_wait_for_a_hanging_receiver_and_releases_the_message() {
+    let (_dir, home) = setup("1s");
+    let receiver = Receiver::start(Reply::Status(200));
+    receiver.then([Reply::Hang]);
+    add_endpoint(&home, &receiver.url, &["--timeout", "60s"]);
+    completed_job(&mut store(&home), "a.wav", "in flight");
+    let message = only_message(&home);
+    let daemon = Daemon::start(&home);
+    receiver.wait_for(1, Duration::from_secs(20));
+    let stopping = Instant::now();
+    let log = daemon.terminate();
+    assert!(
+        stopping.elapsed() < Duration::from_secs(10),
+        "stopped in {:?}",
+        stopping.elapsed()
+    );
+    assert!(log.contains("sent at the next start"), "{log}");
+    let conn = rusqlite::Connection::open(home.database_path()).unwrap();
+    let leased: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM messages WHERE locked_by IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        leased, 0,
+        "the interrupted message is free for the next start"
+    );
+    let _daemon = Daemon::start(&home);
+    wait_status(
+        &home,
+        message.id,
+        DeliveryStatus::Delivered,
+        Duration::from_secs(10),
+    );
+}

@@ -35,7 +35,7 @@ fn disabled_endpoints() -> Result<Vec<DeliveryEvent>, String> {
                 .disabled
                 .map(|disabled| DeliveryEvent::EndpointDisabled {
                     endpoint: endpoint.id,
-                    url: endpoint.url,
+                    url: endpoint.settings.url,
                     reason: disabled.reason,
                 })
         })

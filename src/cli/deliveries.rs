@@ -120,7 +120,10 @@ pub fn run(home: &Home, command: DeliveriesCommand) -> Result<()> {
             let message = store.message(id)?;
             let body = store.message_body(id)?;
             let detail = MessageDetail {
-                endpoint_url: store.endpoint(message.endpoint_id).ok().map(|e| e.url),
+                endpoint_url: store
+                    .endpoint(message.endpoint_id)
+                    .ok()
+                    .map(|e| e.settings.url),
                 body: serde_json::from_slice(&body).unwrap_or_else(|_| {
                     serde_json::Value::String(String::from_utf8_lossy(&body).into())
                 }),

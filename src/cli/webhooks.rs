@@ -183,17 +183,23 @@ impl EndpointView {
     fn new(endpoint: &Endpoint, reveal: bool) -> Self {
         Self {
             id: endpoint.id,
-            url: endpoint.url.clone(),
-            description: endpoint.description.clone(),
-            events: endpoint.events.iter().map(|e| e.as_str()).collect(),
-            format: endpoint.format.as_str(),
+            url: endpoint.settings.url.clone(),
+            description: endpoint.settings.description.clone(),
+            events: endpoint
+                .settings
+                .events
+                .iter()
+                .map(|e| e.as_str())
+                .collect(),
+            format: endpoint.settings.format.as_str(),
             headers: endpoint
+                .settings
                 .headers
                 .iter()
                 .map(|h| (h.name.clone(), h.shown_value().to_string()))
                 .collect(),
-            timeout_ms: endpoint.timeout.as_millis(),
-            max_concurrency: endpoint.max_concurrency,
+            timeout_ms: endpoint.settings.timeout.as_millis(),
+            max_concurrency: endpoint.settings.max_concurrency,
             secret: if reveal {
                 endpoint.secret.expose().to_string()
             } else {
@@ -233,7 +239,7 @@ pub fn run(home: &Home, command: WebhooksCommand) -> Result<()> {
             if json {
                 return print_json(&EndpointView::new(&endpoint, true));
             }
-            println!("endpoint {id} added: {}", endpoint.url);
+            println!("endpoint {id} added: {}", endpoint.settings.url);
             print_summary(&endpoint);
             println!("signing secret: {}", secret.expose());
             println!("(keep it in your receiver; `hookscribe webhooks show {id} --reveal` shows it again)");
@@ -295,22 +301,13 @@ pub fn run(home: &Home, command: WebhooksCommand) -> Result<()> {
             json,
         } => {
             let endpoint = store.endpoint(id)?;
-            let base = EndpointSettings {
-                url: match url {
-                    Some(url) => check_url(&url)?,
-                    None => endpoint.url.clone(),
-                },
-                description: endpoint.description.clone(),
-                events: endpoint.events.clone(),
-                format: endpoint.format,
-                headers: if clear_headers {
-                    Vec::new()
-                } else {
-                    endpoint.headers.clone()
-                },
-                timeout: endpoint.timeout,
-                max_concurrency: endpoint.max_concurrency,
-            };
+            let mut base = endpoint.settings.clone();
+            if let Some(url) = url {
+                base.url = check_url(&url)?;
+            }
+            if clear_headers {
+                base.headers.clear();
+            }
             let settings = options.apply(base)?;
             store.update_endpoint(id, &settings)?;
             let endpoint = store.endpoint(id)?;
@@ -385,13 +382,18 @@ pub fn run(home: &Home, command: WebhooksCommand) -> Result<()> {
 }
 
 fn print_summary(endpoint: &Endpoint) {
-    let events: Vec<&str> = endpoint.events.iter().map(|e| e.as_str()).collect();
+    let events: Vec<&str> = endpoint
+        .settings
+        .events
+        .iter()
+        .map(|e| e.as_str())
+        .collect();
     println!(
         "events: {} · format: {} · timeout: {} · up to {} request(s) at once",
         events.join(", "),
-        endpoint.format.as_str(),
-        humantime::format_duration(endpoint.timeout),
-        endpoint.max_concurrency
+        endpoint.settings.format.as_str(),
+        humantime::format_duration(endpoint.settings.timeout),
+        endpoint.settings.max_concurrency
     );
     if let Some(disabled) = &endpoint.disabled {
         println!(
@@ -437,7 +439,7 @@ fn test(store: &mut Store, id: i64, json: bool) -> Result<()> {
     } else {
         println!(
             "webhook.test to {} → {} in {} ms",
-            endpoint.url, result.summary, record.duration_ms
+            endpoint.settings.url, result.summary, record.duration_ms
         );
         if let Some(body) = record.response_body.as_deref().filter(|b| !b.is_empty()) {
             let excerpt = hookscribe::webhooks::payload::excerpt(body, 300);

@@ -39,6 +39,8 @@ pub enum StoreError {
     NoSuchEndpoint(i64),
     #[error("no delivery {0}; see `hookscribe deliveries list`")]
     NoSuchMessage(i64),
+    #[error("cannot make a webhook message id: {0}")]
+    Random(String),
     #[error("job {id} is {status}; {action}")]
     WrongState {
         id: i64,

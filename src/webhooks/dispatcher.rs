@@ -177,22 +177,21 @@ impl Drop for Dispatcher {
 }
 
 /// Runs a store call off the async threads.
-async fn with_store<T: Send + 'static>(
+async fn with_store<T, E>(
     shared: &Arc<Shared>,
-    call: impl FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, StoreError> {
+    call: impl FnOnce(&mut Store) -> Result<T, E> + Send + 'static,
+) -> Result<T, WebhookError>
+where
+    T: Send + 'static,
+    E: Into<WebhookError> + Send + 'static,
+{
     let shared = shared.clone();
-    match tokio::task::spawn_blocking(move || {
+    tokio::task::spawn_blocking(move || {
         let mut store = shared.store.lock().unwrap_or_else(|e| e.into_inner());
-        call(&mut store)
+        call(&mut store).map_err(Into::into)
     })
     .await
-    {
-        Ok(result) => result,
-        Err(join) => Err(StoreError::Sql(rusqlite::Error::ToSqlConversionFailure(
-            join.to_string().into(),
-        ))),
-    }
+    .map_err(|join| WebhookError::Task(join.to_string()))?
 }
 
 async fn dispatch_loop(shared: Arc<Shared>, sender: Sender) {
@@ -253,14 +252,9 @@ async fn written_elsewhere(shared: &Arc<Shared>) {
 
 async fn prune(shared: &Arc<Shared>) {
     let result = with_store(shared, |store| {
-        let retention = Settings::new(store)
-            .duration("webhooks.retention")
-            .map_err(|e| {
-                StoreError::Sql(rusqlite::Error::ToSqlConversionFailure(
-                    e.to_string().into(),
-                ))
-            })?;
-        store.prune_deliveries(now_ms() - retention.as_millis() as i64)
+        let retention = Settings::new(store).duration("webhooks.retention")?;
+        let removed = store.prune_deliveries(now_ms() - retention.as_millis() as i64)?;
+        Ok::<_, WebhookError>(removed)
     })
     .await;
     match result {
@@ -335,10 +329,10 @@ async fn attempt_and_record(shared: &Arc<Shared>, sender: &Sender, claim: Claim)
         summary: result.summary.clone(),
     });
     if let Some(reason) = recorded.disabled {
-        tracing::warn!(url = %claim.endpoint.url, %reason, "webhook endpoint disabled; its new messages are held until it is enabled again (`hookscribe webhooks enable {}`)", claim.endpoint.id);
+        tracing::warn!(url = %claim.endpoint.settings.url, %reason, "webhook endpoint disabled; its new messages are held until it is enabled again (`hookscribe webhooks enable {}`)", claim.endpoint.id);
         let _ = shared.events.send(DeliveryEvent::EndpointDisabled {
             endpoint: claim.endpoint.id,
-            url: claim.endpoint.url.clone(),
+            url: claim.endpoint.settings.url.clone(),
             reason,
         });
     }
@@ -352,12 +346,12 @@ async fn record(
     claim: Claim,
     result: AttemptResult,
     then_claim: bool,
-) -> Result<(NextStep, Recorded), StoreError> {
+) -> Result<(NextStep, Recorded), WebhookError> {
     with_store(shared, move |store| {
         let (schedule, disable) = policy(store);
         let step = next_step(&claim, &result, &schedule, now_ms());
         let recorded = store.record_attempt(&claim, &result.record, &step, disable, then_claim)?;
-        Ok((step, recorded))
+        Ok::<_, StoreError>((step, recorded))
     })
     .await
 }

@@ -40,6 +40,8 @@ pub enum WebhookError {
     Store(#[from] crate::store::StoreError),
     #[error(transparent)]
     Settings(#[from] crate::settings::SettingsError),
+    #[error("a webhook task failed: {0}")]
+    Task(String),
     #[error("cannot start the webhook dispatcher: {0}")]
     Start(std::io::Error),
 }

@@ -60,7 +60,7 @@ impl Sender {
             plain("webhook-timestamp", &timestamp.to_string()),
             plain("webhook-signature", &signature),
         ];
-        for header in &endpoint.headers {
+        for header in &endpoint.settings.headers {
             headers.push((
                 header.name.clone(),
                 header.value.clone(),
@@ -80,14 +80,14 @@ impl Sender {
         let started = Instant::now();
         let response = self
             .client
-            .post(&endpoint.url)
+            .post(&endpoint.settings.url)
             .headers(map)
-            .timeout(endpoint.timeout)
+            .timeout(endpoint.settings.timeout)
             .body(claim.body.clone())
             .send()
             .await;
         let mut record = AttemptRecord {
-            url: endpoint.url.clone(),
+            url: endpoint.settings.url.clone(),
             attempted_at,
             duration_ms: 0,
             request_headers: headers
@@ -103,7 +103,7 @@ impl Sender {
         let (verdict, summary) = match response {
             Ok(response) => self.read_response(response, &mut record).await,
             Err(error) => {
-                let (kind, text) = describe_error(&error, endpoint.timeout);
+                let (kind, text) = describe_error(&error, endpoint.settings.timeout);
                 record.error_kind = Some(kind);
                 record.error = Some(text.clone());
                 (Verdict::Retry { after: None }, text)

@@ -35,7 +35,7 @@ impl Store {
     pub fn claim_now(&mut self, id: MessageId) -> Result<Claim, StoreError> {
         let message = self.message(id)?;
         let endpoint = self.endpoint(message.endpoint_id)?;
-        let lease_until = now_ms() + (endpoint.timeout + LEASE_MARGIN).as_millis() as i64;
+        let lease_until = now_ms() + (endpoint.settings.timeout + LEASE_MARGIN).as_millis() as i64;
         self.conn.execute(
             "UPDATE messages SET locked_by = ?2, locked_until = ?3 WHERE id = ?1",
             params![id, std::process::id(), lease_until],
@@ -231,11 +231,11 @@ fn lease_due(
         params![endpoint.id, now],
         |r| r.get(0),
     )?;
-    let room = (i64::from(endpoint.max_concurrency) - in_flight).min(max);
+    let room = (i64::from(endpoint.settings.max_concurrency) - in_flight).min(max);
     if room <= 0 {
         return Ok(Vec::new());
     }
-    let lease_until = now + (endpoint.timeout + LEASE_MARGIN).as_millis() as i64;
+    let lease_until = now + (endpoint.settings.timeout + LEASE_MARGIN).as_millis() as i64;
     let mut due = conn.prepare_cached(&format!(
         "SELECT {MESSAGE_COLUMNS}, body FROM messages
          WHERE endpoint_id = ?1 AND status = 'pending' AND next_attempt_at <= ?2

@@ -82,16 +82,13 @@ pub struct Disabled {
     pub reason: String,
 }
 
+/// A webhook endpoint as stored: what the user chose, its signing secret(s), and its
+/// health (which decides automatic disabling).
 #[derive(Debug, Clone)]
 pub struct Endpoint {
     pub id: EndpointId,
-    pub url: String,
-    pub description: String,
-    pub events: Vec<EventType>,
-    pub format: Format,
-    pub headers: Vec<CustomHeader>,
-    pub timeout: Duration,
-    pub max_concurrency: u32,
+    /// What the user chose.
+    pub settings: EndpointSettings,
     pub secret: Secret,
     /// The secret before the last rotation, and until when it still signs.
     pub previous_secret: Option<(Secret, i64)>,
@@ -104,7 +101,7 @@ pub struct Endpoint {
 
 impl Endpoint {
     pub fn subscribes(&self, event: EventType) -> bool {
-        event == EventType::WebhookTest || self.events.contains(&event)
+        event == EventType::WebhookTest || self.settings.events.contains(&event)
     }
 
     /// The secrets that sign an attempt made at `now_ms`: the current one, and the
@@ -120,7 +117,7 @@ impl Endpoint {
     }
 }
 
-/// What `webhooks add` stores (the secret is generated).
+/// What a user chooses for an endpoint (`webhooks add`, `webhooks update`).
 #[derive(Debug, Clone)]
 pub struct EndpointSettings {
     pub url: String,
@@ -268,13 +265,15 @@ fn endpoint_from_row(row: &Row) -> rusqlite::Result<Endpoint> {
     let events: Vec<String> = serde_json::from_str(&events).map_err(|_| bad(3, "events"))?;
     Ok(Endpoint {
         id: row.get(0)?,
-        url: row.get(1)?,
-        description: row.get(2)?,
-        events: events.iter().filter_map(|e| EventType::parse(e)).collect(),
-        format: Format::parse(&format).unwrap_or_default(),
-        headers: serde_json::from_str(&headers).map_err(|_| bad(5, "headers"))?,
-        timeout: Duration::from_millis(row.get::<_, i64>(6)?.max(1) as u64),
-        max_concurrency: row.get::<_, i64>(7)?.clamp(1, 1000) as u32,
+        settings: EndpointSettings {
+            url: row.get(1)?,
+            description: row.get(2)?,
+            events: events.iter().filter_map(|e| EventType::parse(e)).collect(),
+            format: Format::parse(&format).unwrap_or_default(),
+            headers: serde_json::from_str(&headers).map_err(|_| bad(5, "headers"))?,
+            timeout: Duration::from_millis(row.get::<_, i64>(6)?.max(1) as u64),
+            max_concurrency: row.get::<_, i64>(7)?.clamp(1, 1000) as u32,
+        },
         secret: Secret::parse(&secret).map_err(|_| bad(8, "secret"))?,
         previous_secret: match (previous, previous_until) {
             (Some(text), Some(until)) => Secret::parse(&text).ok().map(|s| (s, until)),
@@ -542,9 +541,9 @@ impl Store {
     /// A `webhook.test` message for one endpoint (sent at once by the caller).
     pub fn add_test_message(&self, endpoint: &Endpoint) -> Result<MessageId, StoreError> {
         let now = now_ms();
-        let body = payload::test_body(endpoint.id, endpoint.format, now);
-        let webhook_id = signing::new_message_id()
-            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.to_string().into()))?;
+        let body = payload::test_body(endpoint.id, endpoint.settings.format, now);
+        let webhook_id =
+            signing::new_message_id().map_err(|e| StoreError::Random(e.to_string()))?;
         // Tests go out even to a disabled endpoint: checking it is why one would test.
         // The caller sends it at once; the row says `failed` until its attempt is
         // recorded, so a test interrupted midway is not left pending forever (the

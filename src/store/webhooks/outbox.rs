@@ -7,6 +7,7 @@ use serde_json::Value;
 use super::{all_endpoints, insert_message, Endpoint, EndpointId};
 use crate::asr::Segment;
 use crate::store::jobs::{now_ms, JobId};
+use crate::store::StoreError;
 use crate::webhooks::payload::{self, Completed, Format, JobFacts, JobOutcome};
 use crate::webhooks::signing;
 
@@ -15,7 +16,7 @@ use crate::webhooks::signing;
 pub(in crate::store) fn enqueue_job_event(
     conn: &Connection,
     job_id: JobId,
-) -> rusqlite::Result<usize> {
+) -> Result<usize, StoreError> {
     let Some((facts, folder_endpoints)) = job_facts(conn, job_id)? else {
         return Ok(0);
     };
@@ -35,19 +36,19 @@ pub(in crate::store) fn enqueue_job_event(
     let now = now_ms();
     let mut bodies: Vec<(Format, Vec<u8>)> = Vec::new();
     for endpoint in &endpoints {
-        if !bodies.iter().any(|(f, _)| *f == endpoint.format) {
+        if !bodies.iter().any(|(f, _)| *f == endpoint.settings.format) {
             bodies.push((
-                endpoint.format,
-                payload::job_body(&facts, endpoint.format, now),
+                endpoint.settings.format,
+                payload::job_body(&facts, endpoint.settings.format, now),
             ));
         }
         let body = bodies
             .iter()
-            .find(|(f, _)| *f == endpoint.format)
+            .find(|(f, _)| *f == endpoint.settings.format)
             .map(|(_, b)| b.as_slice())
             .unwrap_or_default();
-        let webhook_id = signing::new_message_id()
-            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.to_string().into()))?;
+        let webhook_id =
+            signing::new_message_id().map_err(|e| StoreError::Random(e.to_string()))?;
         insert_message(conn, &webhook_id, event, endpoint, Some(job_id), body, now)?;
     }
     Ok(endpoints.len())
