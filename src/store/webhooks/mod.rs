@@ -761,6 +761,25 @@ mod tests {
     }
 
     #[test]
+    fn a_duplicate_recording_is_announced_with_the_reused_transcript() {
+        let (_dir, mut store) = temp_store();
+        endpoint(&store, &EventType::SUBSCRIBABLE, Format::Full);
+        let first = running_job(&mut store, None);
+        store.complete(first, "aa", &transcript()).unwrap();
+        let original = store.job(first).unwrap();
+        let copy = running_job(&mut store, None);
+        assert!(store.complete_as_duplicate(copy, &original).unwrap());
+        let message = all(&store)
+            .into_iter()
+            .find(|m| m.job_id == Some(copy))
+            .expect("the duplicate's own message");
+        let body: Value = serde_json::from_slice(&store.message_body(message.id).unwrap()).unwrap();
+        assert_eq!(body["data"]["duplicate_of"], first);
+        assert_eq!(body["data"]["text"], "hello");
+        assert_eq!(body["data"]["job_id"], copy);
+    }
+
+    #[test]
     fn cancelled_jobs_and_completions_that_lost_the_race_send_nothing() {
         let (_dir, mut store) = temp_store();
         endpoint(&store, &EventType::SUBSCRIBABLE, Format::Full);
