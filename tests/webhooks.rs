@@ -168,6 +168,11 @@ fn a_completed_job_is_delivered_once_signed_with_the_standard_headers() {
     let log = attempts(&home, message.id);
     assert_eq!(log.len(), 1);
     assert_eq!(log[0].record.response_status, Some(200));
+    let info = cli(&home, &["info"]);
+    assert!(
+        info.contains("webhooks:       1 endpoint(s); 1 delivered, 0 pending, 0 failed, 0 held"),
+        "{info}"
+    );
     let shown = cli(&home, &["jobs", "show", &job.to_string()]);
     assert!(
         shown.contains(

@@ -8,6 +8,7 @@ use std::sync::Mutex;
 
 use hookscribe::home::Home;
 use hookscribe::jobs::{Runner, RunnerConfig};
+use hookscribe::store::webhooks::DeliverySummary;
 use hookscribe::store::Store;
 use hookscribe::watch::FolderWatcher;
 use hookscribe::webhooks::{DeliveryEvent, Dispatcher, DispatcherConfig};
@@ -42,6 +43,14 @@ fn disabled_endpoints() -> Result<Vec<DeliveryEvent>, String> {
         .collect())
 }
 
+/// Endpoints and deliveries at a glance, for the window's Webhooks card.
+#[tauri::command]
+fn webhook_summary() -> Result<DeliverySummary, String> {
+    let home = Home::from_env().map_err(|e| e.to_string())?;
+    let store = Store::open(&home.database_path()).map_err(|e| e.to_string())?;
+    store.delivery_summary().map_err(|e| e.to_string())
+}
+
 /// The background engine, owned by the app for its lifetime.
 struct Parts {
     runner: Runner,
@@ -54,6 +63,8 @@ struct Engine(Mutex<Option<Parts>>);
 
 /// The window's event for an endpoint the engine disabled (the UI shows a banner).
 const ENDPOINT_DISABLED_EVENT: &str = "webhook-endpoint-disabled";
+/// The window's event after every delivery attempt (the UI refreshes its counts).
+const ATTEMPT_EVENT: &str = "webhook-attempt";
 
 fn start_engine(app: &tauri::AppHandle) -> Result<Parts, String> {
     let home = Home::from_env().map_err(|e| e.to_string())?;
@@ -64,7 +75,7 @@ fn start_engine(app: &tauri::AppHandle) -> Result<Parts, String> {
     let watcher = FolderWatcher::start(home.clone(), runner.waker()).map_err(|e| e.to_string())?;
     let dispatcher = Dispatcher::start(DispatcherConfig::new(home)).map_err(|e| e.to_string())?;
     dispatcher.follow(runner.subscribe());
-    forward_disabled_endpoints(app.clone(), dispatcher.subscribe());
+    forward_delivery_events(app.clone(), dispatcher.subscribe());
     Ok(Parts {
         runner,
         watcher,
@@ -72,22 +83,25 @@ fn start_engine(app: &tauri::AppHandle) -> Result<Parts, String> {
     })
 }
 
-/// Tells the window when an endpoint is disabled automatically.
-fn forward_disabled_endpoints(
+/// Tells the window about delivery attempts and endpoints disabled automatically.
+fn forward_delivery_events(
     app: tauri::AppHandle,
     mut events: tokio::sync::broadcast::Receiver<DeliveryEvent>,
 ) {
     tauri::async_runtime::spawn(async move {
         use tokio::sync::broadcast::error::RecvError;
         loop {
-            match events.recv().await {
-                Ok(event @ DeliveryEvent::EndpointDisabled { .. }) => {
-                    if let Err(error) = app.emit(ENDPOINT_DISABLED_EVENT, &event) {
-                        tracing::warn!(%error, "cannot tell the window about a disabled endpoint");
-                    }
-                }
-                Ok(_) | Err(RecvError::Lagged(_)) => {}
+            let event = match events.recv().await {
+                Ok(event) => event,
+                Err(RecvError::Lagged(_)) => continue,
                 Err(RecvError::Closed) => return,
+            };
+            let name = match event {
+                DeliveryEvent::Attempted { .. } => ATTEMPT_EVENT,
+                DeliveryEvent::EndpointDisabled { .. } => ENDPOINT_DISABLED_EVENT,
+            };
+            if let Err(error) = app.emit(name, &event) {
+                tracing::warn!(%error, name, "cannot tell the window about a delivery");
             }
         }
     });
@@ -118,7 +132,11 @@ pub fn run() {
             }
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![engine_status, disabled_endpoints])
+        .invoke_handler(tauri::generate_handler![
+            engine_status,
+            disabled_endpoints,
+            webhook_summary
+        ])
         .build(tauri::generate_context!());
     let app = match app {
         Ok(app) => app,

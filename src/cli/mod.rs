@@ -126,6 +126,25 @@ fn info(home: &Home, json: bool) -> Result<()> {
         "not installed"
     };
     println!("default model:  {} ({state})", status.default_model);
+    let webhooks = hookscribe::store::Store::open(&home.database_path())?.delivery_summary()?;
+    if webhooks.endpoints == 0 {
+        println!("webhooks:       none (`hookscribe webhooks add URL`)");
+    } else {
+        let disabled = webhooks.endpoints - webhooks.enabled_endpoints;
+        println!(
+            "webhooks:       {} endpoint(s){}; {} delivered, {} pending, {} failed, {} held",
+            webhooks.endpoints,
+            if disabled > 0 {
+                format!(" ({disabled} disabled)")
+            } else {
+                String::new()
+            },
+            webhooks.delivered,
+            webhooks.pending,
+            webhooks.failed,
+            webhooks.held
+        );
+    }
     Ok(())
 }
 

@@ -229,6 +229,19 @@ pub struct Claim {
     pub endpoint: Endpoint,
 }
 
+/// Endpoints and messages by status, for summaries.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct DeliverySummary {
+    pub endpoints: i64,
+    pub enabled_endpoints: i64,
+    pub pending: i64,
+    pub delivered: i64,
+    pub failed: i64,
+    pub held: i64,
+    /// RFC 3339.
+    pub last_delivered_at: Option<String>,
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct MessageFilter {
     pub status: Option<DeliveryStatus>,
@@ -622,6 +635,35 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Endpoints and messages at a glance (the window's card, `hookscribe info`).
+    pub fn delivery_summary(&self) -> Result<DeliverySummary, StoreError> {
+        let (endpoints, enabled_endpoints): (i64, i64) = self.conn.query_row(
+            "SELECT count(*), count(*) FILTER (WHERE disabled_at IS NULL) FROM endpoints",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let last: Option<i64> = self.conn.query_row(
+            "SELECT max(delivered_at) FROM messages WHERE status = 'delivered'",
+            [],
+            |r| r.get(0),
+        )?;
+        let mut summary = DeliverySummary {
+            endpoints,
+            enabled_endpoints,
+            last_delivered_at: last.map(payload::rfc3339_ms),
+            ..DeliverySummary::default()
+        };
+        for (status, count) in self.message_counts()? {
+            *match status {
+                DeliveryStatus::Pending => &mut summary.pending,
+                DeliveryStatus::Delivered => &mut summary.delivered,
+                DeliveryStatus::Failed => &mut summary.failed,
+                DeliveryStatus::Held => &mut summary.held,
+            } += count;
+        }
+        Ok(summary)
+    }
+
     /// Sends a message again: to its own endpoint (the retry schedule starts over), or,
     /// with `to`, as a new message with the same `webhook-id` and body to another one.
     pub fn replay(&self, id: MessageId, to: Option<EndpointId>) -> Result<MessageId, StoreError> {
@@ -777,6 +819,52 @@ mod tests {
         assert_eq!(body["data"]["duplicate_of"], first);
         assert_eq!(body["data"]["text"], "hello");
         assert_eq!(body["data"]["job_id"], copy);
+    }
+
+    #[test]
+    fn the_summary_counts_endpoints_and_messages_by_status() {
+        let (_dir, mut store) = temp_store();
+        assert_eq!(
+            store.delivery_summary().unwrap(),
+            DeliverySummary::default()
+        );
+        let first = endpoint(&store, &EventType::SUBSCRIBABLE, Format::Full);
+        let second = endpoint(&store, &EventType::SUBSCRIBABLE, Format::Flat);
+        store
+            .disable_endpoint(second, "disabled by the user")
+            .unwrap();
+        let id = running_job(&mut store, None);
+        store.complete(id, "aa", &transcript()).unwrap();
+        let summary = store.delivery_summary().unwrap();
+        assert_eq!((summary.endpoints, summary.enabled_endpoints), (2, 1));
+        assert_eq!(
+            (summary.pending, summary.held, summary.delivered),
+            (1, 1, 0)
+        );
+        assert_eq!(summary.last_delivered_at, None);
+        let claim = store.claim_due(now_ms()).unwrap().remove(0);
+        assert_eq!(claim.endpoint.id, first);
+        let delivered = AttemptRecord {
+            url: claim.endpoint.settings.url.clone(),
+            attempted_at: now_ms(),
+            duration_ms: 1,
+            request_headers: Vec::new(),
+            response_status: Some(204),
+            response_headers: Vec::new(),
+            response_body: None,
+            error_kind: None,
+            error: None,
+        };
+        let policy = DisablePolicy {
+            after: Duration::from_secs(3600),
+            min_failures: 10,
+        };
+        store
+            .record_attempt(&claim, &delivered, &NextStep::Delivered, policy, false)
+            .unwrap();
+        let summary = store.delivery_summary().unwrap();
+        assert_eq!((summary.pending, summary.delivered), (0, 1));
+        assert!(summary.last_delivered_at.is_some());
     }
 
     #[test]
