@@ -319,6 +319,16 @@ describe('Hookscribe desktop window', () => {
       const event = JSON.parse(request.body.toString('utf8'));
       assert.equal(event.type, 'transcription.completed');
       assert.ok(event.data.text.toLowerCase().includes('meeting notes'), `expected the transcript in the body, found ${JSON.stringify(event.data.text)}`);
+
+      // The Webhooks card follows the attempts: one failed delivery, one disabled endpoint.
+      let counts;
+      const settled = await poll(15_000, async () => {
+        counts = await waitForText('#webhook-summary');
+        return counts.includes('1 failed') ? counts : undefined;
+      });
+      assert.ok(settled, `expected #webhook-summary to show "1 failed", found ${JSON.stringify(counts)}`);
+      const endpoints = await waitForText('#webhook-endpoints');
+      assert.ok(endpoints.includes('1 disabled'), `expected #webhook-endpoints to say "1 disabled", found ${JSON.stringify(endpoints)}`);
     },
   );
 

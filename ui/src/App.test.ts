@@ -5,6 +5,7 @@ import { emit } from '@tauri-apps/api/event';
 import App from './App.svelte';
 import type { EngineStatus } from './lib/engine';
 import { ENDPOINT_DISABLED_EVENT, type EndpointDisabled } from './lib/notifications';
+import { WEBHOOK_ATTEMPT_EVENT, type WebhookAttempt, type WebhookSummary } from './lib/webhooks';
 
 const status: EngineStatus = {
   version: '0.1.0',
@@ -14,22 +15,72 @@ const status: EngineStatus = {
   installed_models: ['tiny.en'],
 };
 
+/** What `webhook_summary` answers unless told: one endpoint, three messages delivered. */
+const summary: WebhookSummary = {
+  endpoints: 1,
+  enabled_endpoints: 1,
+  pending: 0,
+  delivered: 3,
+  failed: 0,
+  held: 0,
+  last_delivered_at: '2026-11-23T17:05:36.762Z',
+};
+
 /**
- * Answers `engine_status` with `reply` and `disabled_endpoints` with `disabled` (none unless
- * told); each a value, or a function that may throw or return a promise. Events are mocked too
- * (`listen`/`emit` work, and their IPC calls are not recorded in the returned list).
+ * Answers `engine_status` with `reply`, `disabled_endpoints` with `disabled` (none unless told)
+ * and `webhook_summary` with `webhooks` ({@link summary} unless told); each a value, or a
+ * function that may throw or return a promise. Events are mocked too (`listen`/`emit` work, and
+ * their IPC calls are not recorded in the returned list).
  */
-function mockEngine(reply: EngineStatus | (() => unknown), disabled: unknown[] | (() => unknown) = []) {
+function mockEngine(
+  reply: EngineStatus | (() => unknown),
+  disabled: unknown[] | (() => unknown) = [],
+  webhooks: WebhookSummary | (() => unknown) = summary,
+) {
   const calls: string[] = [];
   mockIPC(
     (cmd) => {
       calls.push(cmd);
       if (cmd === 'engine_status') return typeof reply === 'function' ? reply() : reply;
       if (cmd === 'disabled_endpoints') return typeof disabled === 'function' ? disabled() : disabled;
+      if (cmd === 'webhook_summary') return typeof webhooks === 'function' ? webhooks() : webhooks;
       throw new Error(`unexpected command ${cmd}`);
     },
     { shouldMockEvents: true },
   );
+  return calls;
+}
+
+/** A promise and the function that resolves it. */
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** Lets pending promises (an IPC reply and what follows it) settle. */
+async function settle() {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 0));
+}
+
+function normalized(el: Element): string {
+  return el.textContent!.replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * Records every IPC call from now on, the event plugin's included: the command, and for those
+ * of the event plugin the event too (`plugin:event|listen webhook-attempt`).
+ */
+function recordIpc(): string[] {
+  const internals = (window as unknown as { __TAURI_INTERNALS__: { invoke: (...a: unknown[]) => unknown } })
+    .__TAURI_INTERNALS__;
+  const invoke = internals.invoke;
+  const calls: string[] = [];
+  internals.invoke = (...args: unknown[]) => {
+    const [cmd, payload] = args as [string, { event?: unknown } | undefined];
+    calls.push(cmd.startsWith('plugin:event|') ? `${cmd} ${String(payload?.event)}` : cmd);
+    return invoke(...args);
+  };
   return calls;
 }
 
@@ -66,8 +117,12 @@ describe('App', () => {
     expect(screen.getByText(status.home)).toBeTruthy();
     expect(screen.queryByText('Loading…')).toBeNull();
     expect(screen.queryByRole('alert')).toBeNull();
-    // The list of disabled endpoints is asked for once, after the listener is set up.
-    await waitFor(() => expect(calls).toEqual(['engine_status', 'disabled_endpoints']));
+    // Each command is asked for once: the engine status at once, the list of disabled endpoints
+    // and the webhook summary once the listeners are set up (in either order).
+    await findById('webhook-summary');
+    await settle();
+    expect(calls[0]).toBe('engine_status');
+    expect([...calls].sort()).toEqual(['disabled_endpoints', 'engine_status', 'webhook_summary']);
     expect(screen.queryByRole('alert')).toBeNull();
   });
 
@@ -109,22 +164,6 @@ describe('disabled webhook endpoints', () => {
     const view = render(App);
     await findById('engine-version');
     return view;
-  }
-
-  /** A promise and the function that resolves it. */
-  function deferred<T>() {
-    let resolve!: (value: T) => void;
-    const promise = new Promise<T>((r) => (resolve = r));
-    return { promise, resolve };
-  }
-
-  /** Lets pending promises (an IPC reply and what follows it) settle. */
-  async function settle() {
-    for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 0));
-  }
-
-  function normalized(el: Element): string {
-    return el.textContent!.replace(/\s+/g, ' ').trim();
   }
 
   it('shows a banner above the engine card with the URL, the reason and how to enable it again', async () => {
@@ -191,17 +230,9 @@ describe('disabled webhook endpoints', () => {
     expect(screen.getAllByRole('alert')).toHaveLength(1);
   });
 
-  /** Records the commands of every IPC call from now on, the event plugin's included. */
-  function recordIpc(): string[] {
-    const internals = (window as unknown as { __TAURI_INTERNALS__: { invoke: (...a: unknown[]) => unknown } })
-      .__TAURI_INTERNALS__;
-    const invoke = internals.invoke;
-    const calls: string[] = [];
-    internals.invoke = (...args: unknown[]) => {
-      calls.push(args[0] as string);
-      return invoke(...args);
-    };
-    return calls;
+  /** The event plugin's calls of `calls`, sorted. */
+  function eventCalls(calls: string[], kind: 'listen' | 'unlisten'): string[] {
+    return calls.filter((c) => c.startsWith(`plugin:event|${kind} `)).sort();
   }
 
   it('stops listening when the app is destroyed', async () => {
@@ -210,17 +241,31 @@ describe('disabled webhook endpoints', () => {
 
     unmount();
 
-    await waitFor(() => expect(calls).toContain('plugin:event|unlisten'));
+    await waitFor(() =>
+      expect(eventCalls(calls, 'unlisten')).toEqual([
+        'plugin:event|unlisten webhook-attempt',
+        'plugin:event|unlisten webhook-endpoint-disabled',
+      ]),
+    );
   });
 
-  it('stops listening when the app is destroyed before the listener is set up', async () => {
+  it('stops listening when the app is destroyed before the listeners are set up', async () => {
     mockEngine(status);
     const calls = recordIpc();
     const { unmount } = render(App);
     unmount(); // `listen` has not resolved yet
 
-    await waitFor(() => expect(calls).toContain('plugin:event|unlisten'));
-    expect(calls.filter((c) => c === 'plugin:event|listen')).toHaveLength(1);
+    await waitFor(() => expect(eventCalls(calls, 'unlisten')).toHaveLength(2));
+    expect(eventCalls(calls, 'listen')).toEqual([
+      'plugin:event|listen webhook-attempt',
+      'plugin:event|listen webhook-endpoint-disabled',
+    ]);
+    expect(eventCalls(calls, 'unlisten')).toEqual([
+      'plugin:event|unlisten webhook-attempt',
+      'plugin:event|unlisten webhook-endpoint-disabled',
+    ]);
+    await settle();
+    expect(calls).not.toContain('webhook_summary');
   });
 
   describe('disabled before the window opened', () => {
@@ -349,5 +394,294 @@ describe('disabled webhook endpoints', () => {
       await settle();
       expect(calls).not.toContain('disabled_endpoints');
     });
+  });
+});
+
+describe('Webhooks card', () => {
+  const attempt: WebhookAttempt = {
+    type: 'attempted',
+    message: 41,
+    endpoint: 7,
+    job: 12,
+    status: 'delivered',
+    response_status: 204,
+    summary: 'delivered (204 No Content)',
+  };
+
+  /** The card, a region named by its heading. */
+  function card(): HTMLElement {
+    return screen.getByRole('region', { name: 'Webhooks' });
+  }
+
+  /** Waits until `#webhook-summary` reads `text` (whitespace collapsed) and returns it. */
+  async function summaryReads(text: string): Promise<HTMLElement> {
+    return waitFor(() => {
+      const el = document.getElementById('webhook-summary');
+      expect(el && normalized(el)).toBe(text);
+      return el!;
+    });
+  }
+
+  /** The counts of `#webhook-summary` shown as a warning badge. */
+  function badges(): (string | null)[] {
+    return [...document.getElementById('webhook-summary')!.querySelectorAll('.badge.warn')].map((b) => b.textContent);
+  }
+
+  it('sits below the engine card and says how to add an endpoint when there is none', async () => {
+    mockEngine(status, [], { ...summary, endpoints: 0, enabled_endpoints: 0, delivered: 0, last_delivered_at: null });
+    render(App);
+
+    const line = await findById('webhook-summary');
+    expect(normalized(line)).toBe('No webhook endpoints yet.');
+    expect(card().contains(line)).toBe(true);
+    const hint = document.getElementById('webhook-hint')!;
+    expect(normalized(hint)).toContain('hookscribe webhooks add URL');
+    expect(hint.querySelector('code')?.textContent).toBe('hookscribe webhooks add URL');
+    expect(document.getElementById('webhook-endpoints')).toBeNull();
+    expect(document.getElementById('webhook-last-delivery')).toBeNull();
+
+    const engineCard = screen.getByRole('region', { name: 'Engine' });
+    expect(engineCard.compareDocumentPosition(card()) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+  });
+
+  it('shows a loading line until the summary comes', async () => {
+    const reply = deferred<unknown>();
+    mockEngine(status, [], () => reply.promise);
+    render(App);
+
+    await findById('engine-version');
+    expect(within(card()).getByText('Loading delivery status…')).toBeTruthy();
+    expect(card().getAttribute('aria-busy')).toBe('true');
+
+    reply.resolve(summary);
+    await summaryReads('3 delivered · 0 pending · 0 failed · 0 held');
+    expect(card().getAttribute('aria-busy')).toBe('false');
+    expect(within(card()).queryByText('Loading delivery status…')).toBeNull();
+  });
+
+  it('shows the endpoints, the counts and the last delivery', async () => {
+    mockEngine(status, [], { ...summary, endpoints: 2, enabled_endpoints: 2, pending: 1, delivered: 12 });
+    render(App);
+
+    const counts = await summaryReads('12 delivered · 1 pending · 0 failed · 0 held');
+    expect(counts.textContent).toBe('12 delivered · 1 pending · 0 failed · 0 held');
+    expect(badges()).toEqual([]);
+    expect(normalized(document.getElementById('webhook-endpoints')!)).toBe('2 endpoints');
+
+    const last = document.getElementById('webhook-last-delivery')!;
+    expect(normalized(last)).toMatch(/^Last delivery: .*2026/);
+    const time = last.querySelector('time')!;
+    expect(time.getAttribute('datetime')).toBe(summary.last_delivered_at);
+    expect(time.textContent).toBe(new Date(summary.last_delivered_at!).toLocaleString());
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
+
+  it('says "1 endpoint", and shows no last delivery before the first', async () => {
+    mockEngine(status, [], { ...summary, pending: 2, delivered: 0, last_delivered_at: null });
+    render(App);
+
+    await summaryReads('0 delivered · 2 pending · 0 failed · 0 held');
+    expect(normalized(document.getElementById('webhook-endpoints')!)).toBe('1 endpoint');
+    expect(document.getElementById('webhook-last-delivery')).toBeNull();
+  });
+
+  it('shows failed and held counts as warnings only when there are some', async () => {
+    let reply: WebhookSummary = { ...summary, failed: 2 };
+    mockEngine(status, [], () => reply);
+    render(App);
+
+    await summaryReads('3 delivered · 0 pending · 2 failed · 0 held');
+    expect(badges()).toEqual(['2 failed']);
+
+    reply = { ...summary, held: 5 };
+    await emit(WEBHOOK_ATTEMPT_EVENT, attempt);
+    await summaryReads('3 delivered · 0 pending · 0 failed · 5 held');
+    expect(badges()).toEqual(['5 held']);
+
+    reply = { ...summary, failed: 1, held: 4 };
+    await emit(WEBHOOK_ATTEMPT_EVENT, attempt);
+    await summaryReads('3 delivered · 0 pending · 1 failed · 4 held');
+    expect(badges()).toEqual(['1 failed', '4 held']);
+  });
+
+  it('counts the disabled endpoints', async () => {
+    mockEngine(status, [], { ...summary, endpoints: 3, enabled_endpoints: 1, held: 2 });
+    render(App);
+
+    await summaryReads('3 delivered · 0 pending · 0 failed · 2 held');
+    expect(normalized(document.getElementById('webhook-endpoints')!)).toBe('3 endpoints (2 disabled)');
+  });
+
+  it('asks for the summary again after a delivery attempt', async () => {
+    let reply: WebhookSummary = { ...summary, pending: 1, delivered: 3 };
+    const calls = mockEngine(status, [], () => reply);
+    render(App);
+    await summaryReads('3 delivered · 1 pending · 0 failed · 0 held');
+    expect(calls.filter((c) => c === 'webhook_summary')).toHaveLength(1);
+
+    reply = { ...summary, pending: 0, delivered: 4, last_delivered_at: '2027-01-02T03:04:05.000Z' };
+    await emit(WEBHOOK_ATTEMPT_EVENT, attempt);
+
+    await summaryReads('4 delivered · 0 pending · 0 failed · 0 held');
+    expect(normalized(document.getElementById('webhook-last-delivery')!)).toContain('2027');
+    expect(calls.filter((c) => c === 'webhook_summary')).toHaveLength(2);
+  });
+
+  it('asks for the summary again when an endpoint is disabled', async () => {
+    let reply: WebhookSummary = { ...summary, endpoints: 2, enabled_endpoints: 2 };
+    mockEngine(status, [], () => reply);
+    render(App);
+    await summaryReads('3 delivered · 0 pending · 0 failed · 0 held');
+
+    reply = { ...summary, endpoints: 2, enabled_endpoints: 1, held: 1 };
+    await emit(ENDPOINT_DISABLED_EVENT, {
+      type: 'endpoint_disabled',
+      endpoint: 7,
+      url: 'https://example.com/hooks/transcripts',
+      reason: 'the endpoint answered 410 Gone',
+    });
+
+    await summaryReads('3 delivered · 0 pending · 0 failed · 1 held');
+    expect(normalized(document.getElementById('webhook-endpoints')!)).toBe('2 endpoints (1 disabled)');
+    expect(document.getElementById('endpoint-disabled-7')).not.toBeNull(); // and the banner
+  });
+
+  it('ignores attempt payloads of another shape', async () => {
+    const calls = mockEngine(status);
+    render(App);
+    await summaryReads('3 delivered · 0 pending · 0 failed · 0 held');
+
+    await emit(WEBHOOK_ATTEMPT_EVENT, { ...attempt, type: 'endpoint_disabled' });
+    await emit(WEBHOOK_ATTEMPT_EVENT, null);
+    await new Promise((r) => setTimeout(r, 300)); // longer than the gap between fetches
+    expect(calls.filter((c) => c === 'webhook_summary')).toHaveLength(1);
+  });
+
+  it('asks for the summary a bounded number of times for a burst of attempts', async () => {
+    let delivered = 3;
+    const calls = mockEngine(status, [], () => ({ ...summary, delivered }));
+    render(App);
+    await summaryReads('3 delivered · 0 pending · 0 failed · 0 held');
+
+    for (let i = 0; i < 10; i++) {
+      delivered += 1;
+      await emit(WEBHOOK_ATTEMPT_EVENT, { ...attempt, message: 100 + i });
+    }
+
+    // The latest counts show, after a fetch that started after the last event.
+    await summaryReads('13 delivered · 0 pending · 0 failed · 0 held');
+    await new Promise((r) => setTimeout(r, 600)); // room for any further fetch
+    const fetches = calls.filter((c) => c === 'webhook_summary').length;
+    expect(fetches).toBeGreaterThanOrEqual(2);
+    expect(fetches).toBeLessThanOrEqual(3);
+  });
+
+  it('keeps one fetch in flight, and fetches once more for the events that came meanwhile', async () => {
+    const replies: { promise: Promise<unknown>; resolve: (value: unknown) => void }[] = [];
+    const calls = mockEngine(status, [], () => {
+      const reply = deferred<unknown>();
+      replies.push(reply);
+      return reply.promise;
+    });
+    render(App);
+    await waitFor(() => expect(replies).toHaveLength(1));
+    replies[0].resolve(summary);
+    await summaryReads('3 delivered · 0 pending · 0 failed · 0 held');
+
+    await emit(WEBHOOK_ATTEMPT_EVENT, attempt);
+    await waitFor(() => expect(replies).toHaveLength(2)); // after the gap since the first
+    // A burst while it is in flight: no other fetch meanwhile.
+    await Promise.all(Array.from({ length: 10 }, (_, i) => emit(WEBHOOK_ATTEMPT_EVENT, { ...attempt, message: i })));
+    await settle();
+    expect(replies).toHaveLength(2);
+
+    replies[1].resolve({ ...summary, delivered: 4 });
+    await summaryReads('4 delivered · 0 pending · 0 failed · 0 held');
+    // One more for the burst, and no other.
+    await waitFor(() => expect(replies).toHaveLength(3));
+    replies[2].resolve({ ...summary, delivered: 14 });
+    await summaryReads('14 delivered · 0 pending · 0 failed · 0 held');
+    await new Promise((r) => setTimeout(r, 400));
+    expect(calls.filter((c) => c === 'webhook_summary')).toHaveLength(3);
+  });
+
+  it('says the status is unavailable when the command fails, and the engine card still works', async () => {
+    let fail = true;
+    mockEngine(status, [], () => {
+      if (fail) throw 'database is locked';
+      return summary;
+    });
+    render(App);
+
+    const line = await findById('webhook-summary-error');
+    expect(line.textContent).toBe('Delivery status unavailable: database is locked');
+    expect(line.classList.contains('muted')).toBe(true);
+    expect(card().contains(line)).toBe(true);
+    expect(document.getElementById('webhook-summary')).toBeNull();
+    expect(screen.queryByRole('alert')).toBeNull(); // an aside, not an alert
+    expect((await findById('engine-version')).textContent).toBe('Engine version 0.1.0');
+
+    // The next attempt brings the counts back.
+    fail = false;
+    await emit(WEBHOOK_ATTEMPT_EVENT, attempt);
+    await summaryReads('3 delivered · 0 pending · 0 failed · 0 held');
+    expect(document.getElementById('webhook-summary-error')).toBeNull();
+  });
+
+  it('says the status is unavailable when the reply has another shape', async () => {
+    mockEngine(status, [], { delivered: '3' } as unknown as WebhookSummary);
+    render(App);
+
+    const line = await findById('webhook-summary-error');
+    expect(line.textContent).toBe('Delivery status unavailable: webhook_summary gave a reply of another shape');
+  });
+
+  it('shows the counts when the engine status fails', async () => {
+    mockEngine(() => {
+      throw 'no data folder';
+    });
+    render(App);
+
+    await summaryReads('3 delivered · 0 pending · 0 failed · 0 held');
+    expect((await screen.findByRole('alert')).id).toBe('engine-error');
+  });
+
+  it('asks for the summary only once listening to attempts', async () => {
+    mockEngine(status);
+    const calls = recordIpc();
+    render(App);
+
+    await findById('webhook-summary');
+    const asked = calls.indexOf('webhook_summary');
+    expect(asked).toBeGreaterThan(calls.indexOf('plugin:event|listen webhook-attempt'));
+    expect(asked).toBeGreaterThan(calls.indexOf('plugin:event|listen webhook-endpoint-disabled'));
+    expect(calls.indexOf('plugin:event|listen webhook-attempt')).toBeGreaterThanOrEqual(0);
+  });
+
+  it('stops listening to attempts when destroyed, and asks for nothing after', async () => {
+    const reply = deferred<unknown>();
+    let first = true;
+    const calls = mockEngine(status, [], () => {
+      if (first) {
+        first = false;
+        return summary;
+      }
+      return reply.promise;
+    });
+    const { unmount } = render(App);
+    await summaryReads('3 delivered · 0 pending · 0 failed · 0 held');
+
+    await emit(WEBHOOK_ATTEMPT_EVENT, attempt);
+    await waitFor(() => expect(calls.filter((c) => c === 'webhook_summary')).toHaveLength(2));
+    await emit(WEBHOOK_ATTEMPT_EVENT, attempt); // would ask once more after the one in flight
+    const ipc = recordIpc();
+
+    unmount();
+    reply.resolve({ ...summary, delivered: 9 });
+    await waitFor(() => expect(ipc).toContain('plugin:event|unlisten webhook-attempt'));
+    await emit(WEBHOOK_ATTEMPT_EVENT, attempt);
+    await new Promise((r) => setTimeout(r, 400)); // longer than the gap between fetches
+
+    expect(calls.filter((c) => c === 'webhook_summary')).toHaveLength(2);
   });
 });
