@@ -1063,3 +1063,43 @@ fn sigterm_does_not_wait_for_a_hanging_receiver_and_releases_the_message() {
         Duration::from_secs(10),
     );
 }
+
+#[test]
+fn a_receivers_existing_secret_can_be_kept_via_stdin() {
+    use std::io::Write;
+    let (_dir, home) = temp_home();
+    let receiver = Receiver::start(Reply::Status(200));
+    let existing = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    let mut child = std::process::Command::new(common::hookscribe_bin())
+        .args(["webhooks", "add", &receiver.url, "--secret-stdin", "--json"])
+        .env("HOOKSCRIBE_HOME", home.root())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{existing}").unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let created: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(created["secret"], existing);
+    cli(&home, &["webhooks", "test", "1"]);
+    assert!(verifies(existing, &receiver.received()[0]));
+
+    let output = std::process::Command::new(common::hookscribe_bin())
+        .args(["webhooks", "rotate-secret", "1", "--secret-stdin"])
+        .env("HOOKSCRIBE_HOME", home.root())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("secret on standard input is not usable"),
+        "{stderr}"
+    );
+}

@@ -22,6 +22,10 @@ pub enum WebhooksCommand {
         url: String,
         #[command(flatten)]
         options: EndpointArgs,
+        /// Use a `whsec_…` secret read from standard input instead of a new one (to keep
+        /// a receiver's existing secret; stdin keeps it out of shell history)
+        #[arg(long)]
+        secret_stdin: bool,
         #[arg(long)]
         json: bool,
     },
@@ -78,6 +82,9 @@ pub enum WebhooksCommand {
         /// How long both secrets sign (e.g. 24h, 30m, 0s)
         #[arg(long, default_value = "24h", value_parser = parse_duration)]
         grace: Duration,
+        /// Use a `whsec_…` secret read from standard input instead of a new one
+        #[arg(long)]
+        secret_stdin: bool,
         #[arg(long)]
         json: bool,
     },
@@ -222,7 +229,12 @@ impl EndpointView {
 pub fn run(home: &Home, command: WebhooksCommand) -> Result<()> {
     let mut store = Store::open(&home.database_path())?;
     match command {
-        WebhooksCommand::Add { url, options, json } => {
+        WebhooksCommand::Add {
+            url,
+            options,
+            secret_stdin,
+            json,
+        } => {
             let base = EndpointSettings {
                 url: check_url(&url)?,
                 description: String::new(),
@@ -233,7 +245,7 @@ pub fn run(home: &Home, command: WebhooksCommand) -> Result<()> {
                 max_concurrency: DEFAULT_CONCURRENCY,
             };
             let settings = options.apply(base)?;
-            let secret = Secret::generate()?;
+            let secret = new_secret(secret_stdin)?;
             let id = store.add_endpoint(&settings, &secret)?;
             let endpoint = store.endpoint(id)?;
             if json {
@@ -355,9 +367,14 @@ pub fn run(home: &Home, command: WebhooksCommand) -> Result<()> {
             }
             println!("endpoint {id} disabled; its new messages are held until `hookscribe webhooks enable {id}`");
         }
-        WebhooksCommand::RotateSecret { id, grace, json } => {
+        WebhooksCommand::RotateSecret {
+            id,
+            grace,
+            secret_stdin,
+            json,
+        } => {
             store.endpoint(id)?;
-            let secret = Secret::generate()?;
+            let secret = new_secret(secret_stdin)?;
             store.rotate_secret(id, &secret, grace)?;
             let until = rfc3339_ms(hookscribe::store::jobs::now_ms() + grace.as_millis() as i64);
             if json {
@@ -379,6 +396,18 @@ pub fn run(home: &Home, command: WebhooksCommand) -> Result<()> {
         WebhooksCommand::Test { id, json } => test(&mut store, id, json)?,
     }
     Ok(())
+}
+
+/// A generated secret, or (`from_stdin`) the one on standard input's first line.
+fn new_secret(from_stdin: bool) -> Result<Secret> {
+    if !from_stdin {
+        return Ok(Secret::generate()?);
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("cannot read the secret from standard input")?;
+    Secret::parse(line.trim()).context("the secret on standard input is not usable")
 }
 
 fn print_summary(endpoint: &Endpoint) {
