@@ -202,24 +202,36 @@ async fn dispatch_loop(shared: Arc<Shared>, sender: Sender) {
             pruned_at = Some(Instant::now());
             prune(&shared).await;
         }
-        match with_store(&shared, |store| store.claim_due(now_ms())).await {
-            Ok(claims) => {
+        // The database version is read before the claim, so anything another
+        // connection commits after it counts as news for the wait below.
+        let round = with_store(&shared, |store| {
+            let version = store.data_version()?;
+            let claims = store.claim_due(now_ms())?;
+            let next_due = store.next_due(now_ms())?;
+            Ok::<_, StoreError>((version, claims, next_due))
+        })
+        .await;
+        let (version, next_due) = match round {
+            Ok((version, claims, next_due)) => {
                 for claim in claims {
                     in_flight.spawn(deliver(shared.clone(), sender.clone(), claim));
                 }
+                (Some(version), next_due)
             }
-            Err(error) => tracing::error!(%error, "cannot read the webhook outbox"),
-        }
-        let wait = match with_store(&shared, |store| store.next_due()).await {
-            Ok(Some(due)) => Duration::from_millis((due - now_ms()).max(0) as u64),
-            _ => shared.config.poll_interval,
-        }
-        .min(shared.config.poll_interval);
+            Err(error) => {
+                tracing::error!(%error, "cannot read the webhook outbox");
+                (None, None)
+            }
+        };
+        let wait = next_due
+            .map(|due| Duration::from_millis((due - now_ms()).max(0) as u64))
+            .unwrap_or(shared.config.poll_interval)
+            .min(shared.config.poll_interval);
         tokio::select! {
             _ = shared.wake.notified() => {}
             Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {}
             _ = tokio::time::sleep(wait) => {}
-            _ = written_elsewhere(&shared) => {}
+            _ = written_elsewhere(&shared, version) => {}
         }
     }
     in_flight.abort_all();
@@ -235,9 +247,10 @@ async fn dispatch_loop(shared: Arc<Shared>, sender: Sender) {
 }
 
 /// Returns once another connection (the queue, a CLI replay, another process) has
-/// committed to the database; never returns if the check fails.
-async fn written_elsewhere(shared: &Arc<Shared>) {
-    let Ok(start) = with_store(shared, |store| store.data_version()).await else {
+/// committed to the database since `seen` was read; never returns if the check fails
+/// (or there is no `seen`).
+async fn written_elsewhere(shared: &Arc<Shared>, seen: Option<i64>) {
+    let Some(start) = seen else {
         return std::future::pending().await;
     };
     loop {
@@ -299,7 +312,7 @@ async fn deliver(shared: Arc<Shared>, sender: Sender, claim: Claim) {
             break;
         }
     }
-    shared.wake.notify_one();
+    // The loop learns that this slot is free from its JoinSet.
 }
 
 /// One attempt, logged and recorded; returns the endpoint's next leased message.

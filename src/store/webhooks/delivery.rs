@@ -35,11 +35,7 @@ impl Store {
     pub fn claim_now(&mut self, id: MessageId) -> Result<Claim, StoreError> {
         let message = self.message(id)?;
         let endpoint = self.endpoint(message.endpoint_id)?;
-        let lease_until = now_ms() + (endpoint.settings.timeout + LEASE_MARGIN).as_millis() as i64;
-        self.conn.execute(
-            "UPDATE messages SET locked_by = ?2, locked_until = ?3 WHERE id = ?1",
-            params![id, std::process::id(), lease_until],
-        )?;
+        lease(&self.conn, id, lease_until(&endpoint, now_ms()))?;
         Ok(Claim {
             body: self.message_body(id)?,
             message,
@@ -47,14 +43,21 @@ impl Store {
         })
     }
 
-    /// When the next pending message falls due (unix ms), if any.
-    pub fn next_due(&self) -> Result<Option<i64>, StoreError> {
-        Ok(self.conn.query_row(
-            "SELECT min(max(next_attempt_at, coalesce(locked_until, 0))) FROM messages
-             WHERE status = 'pending' AND next_attempt_at IS NOT NULL",
-            [],
-            |r| r.get(0),
-        )?)
+    /// When the next pending message that is not leased at `now` falls due (unix ms),
+    /// if any. (A lease still running belongs to a live sender, or runs out later than
+    /// the dispatcher's longest sleep.) Walks the `messages_due` index from its start.
+    pub fn next_due(&self, now: i64) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT next_attempt_at FROM messages
+                 WHERE status = 'pending' AND next_attempt_at IS NOT NULL
+                   AND (locked_until IS NULL OR locked_until <= ?1)
+                 ORDER BY next_attempt_at LIMIT 1",
+                [now],
+                |r| r.get(0),
+            )
+            .optional()?)
     }
 
     /// Logs an attempt and moves its message on, in one transaction; updates the
@@ -91,14 +94,9 @@ impl Store {
                 attempt.error
             ],
         )?;
-        let endpoint_disabled: bool = tx
-            .query_row(
-                "SELECT disabled_at IS NOT NULL FROM endpoints WHERE id = ?1",
-                [claim.endpoint.id],
-                |r| r.get(0),
-            )
-            .optional()?
-            .unwrap_or(true);
+        // The endpoint as it is now (the user may have changed or disabled it meanwhile).
+        let current = endpoint_row(&tx, claim.endpoint.id)?;
+        let endpoint_disabled = current.as_ref().is_none_or(|e| e.disabled.is_some());
         let (status, next_at, error, delivered_at) = match step {
             NextStep::Delivered => (DeliveryStatus::Delivered, None, None, Some(now)),
             NextStep::RetryAt(at) if endpoint_disabled => {
@@ -136,15 +134,11 @@ impl Store {
         } else {
             endpoint_failed(&tx, claim.endpoint.id, step, policy, now, endpoint_disabled)?
         };
-        let next = if then_claim {
-            match endpoint_row(&tx, claim.endpoint.id)? {
-                Some(endpoint) if endpoint.disabled.is_none() => {
-                    lease_due(&tx, &endpoint, now, 1)?.pop()
-                }
-                _ => None,
+        let next = match current {
+            Some(endpoint) if then_claim && !endpoint_disabled && disabled_now.is_none() => {
+                lease_due(&tx, &endpoint, now, 1)?.pop()
             }
-        } else {
-            None
+            _ => None,
         };
         tx.commit()?;
         Ok(Recorded {
@@ -217,6 +211,18 @@ fn endpoint_row(conn: &Connection, id: EndpointId) -> rusqlite::Result<Option<En
     .optional()
 }
 
+/// Until when a message sent to `endpoint` now is leased: its timeout and a margin.
+fn lease_until(endpoint: &Endpoint, now: i64) -> i64 {
+    now + (endpoint.settings.timeout + LEASE_MARGIN).as_millis() as i64
+}
+
+/// Leases one message to this process.
+fn lease(conn: &Connection, id: MessageId, until: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE messages SET locked_by = ?2, locked_until = ?3 WHERE id = ?1")?
+        .execute(params![id, std::process::id(), until])?;
+    Ok(())
+}
+
 /// Leases up to `max` due messages of one endpoint, within its concurrency minus what is
 /// in flight (in any process).
 fn lease_due(
@@ -235,7 +241,7 @@ fn lease_due(
     if room <= 0 {
         return Ok(Vec::new());
     }
-    let lease_until = now + (endpoint.settings.timeout + LEASE_MARGIN).as_millis() as i64;
+    let until = lease_until(endpoint, now);
     let mut due = conn.prepare_cached(&format!(
         "SELECT {MESSAGE_COLUMNS}, body FROM messages
          WHERE endpoint_id = ?1 AND status = 'pending' AND next_attempt_at <= ?2
@@ -247,11 +253,9 @@ fn lease_due(
             Ok((message_from_row(r)?, r.get::<_, String>(11)?))
         })?
         .collect::<Result<Vec<_>, _>>()?;
-    let mut lease =
-        conn.prepare_cached("UPDATE messages SET locked_by = ?2, locked_until = ?3 WHERE id = ?1")?;
     let mut claims = Vec::with_capacity(rows.len());
     for (message, body) in rows {
-        lease.execute(params![message.id, std::process::id(), lease_until])?;
+        lease(conn, message.id, until)?;
         claims.push(Claim {
             message,
             body: body.into_bytes(),

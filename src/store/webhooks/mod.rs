@@ -911,7 +911,12 @@ mod tests {
             store.complete(id, "aa", &transcript()).unwrap();
         }
         let now = now_ms();
+        assert!(store.next_due(now).unwrap().is_some_and(|due| due <= now));
         assert_eq!(store.claim_due(now).unwrap().len(), 4, "max_concurrency 4");
+        assert!(
+            store.next_due(now).unwrap().is_some(),
+            "two are due and not leased"
+        );
         assert_eq!(store.claim_due(now).unwrap().len(), 0, "four in flight");
         let later = now + (Duration::from_secs(5) + LEASE_MARGIN).as_millis() as i64 + 1;
         assert_eq!(

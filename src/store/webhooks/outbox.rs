@@ -34,19 +34,18 @@ pub(in crate::store) fn enqueue_job_event(
         return Ok(0);
     }
     let now = now_ms();
+    // Each format's body is built once, however many endpoints share it.
     let mut bodies: Vec<(Format, Vec<u8>)> = Vec::new();
     for endpoint in &endpoints {
-        if !bodies.iter().any(|(f, _)| *f == endpoint.settings.format) {
-            bodies.push((
-                endpoint.settings.format,
-                payload::job_body(&facts, endpoint.settings.format, now),
-            ));
-        }
-        let body = bodies
-            .iter()
-            .find(|(f, _)| *f == endpoint.settings.format)
-            .map(|(_, b)| b.as_slice())
-            .unwrap_or_default();
+        let format = endpoint.settings.format;
+        let index = match bodies.iter().position(|(f, _)| *f == format) {
+            Some(index) => index,
+            None => {
+                bodies.push((format, payload::job_body(&facts, format, now)));
+                bodies.len() - 1
+            }
+        };
+        let body = &bodies[index].1;
         let webhook_id =
             signing::new_message_id().map_err(|e| StoreError::Random(e.to_string()))?;
         insert_message(conn, &webhook_id, event, endpoint, Some(job_id), body, now)?;
