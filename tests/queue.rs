@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use common::daemon::{add, job, wait_for, Daemon};
+use common::daemon::{add, job, wait_for, wait_transcribing, Daemon};
 use common::{ct2_tiny_en, run_cli, speak, temp_home, whisper_turn};
 use hookscribe::home::Home;
 use hookscribe::models::Models;
@@ -98,14 +98,7 @@ fn a_killed_run_resumes_the_job_on_restart_and_stores_one_transcript() {
     let (_dir, home) = home();
     let daemon = Daemon::start(&home);
     let id = add(&home, &media().long);
-    wait_for(
-        "the job to be transcribing",
-        Duration::from_secs(60),
-        || {
-            let j = job(&home, id);
-            j.status == JobStatus::Running && j.stage.as_deref() == Some("transcribing")
-        },
-    );
+    wait_transcribing(&home, id);
     daemon.kill9();
     assert_eq!(
         job(&home, id).status,
@@ -143,11 +136,7 @@ fn a_running_job_cancelled_from_the_cli_stops_and_the_queue_goes_on() {
     let daemon = Daemon::start(&home);
     let long = add(&home, &media().long);
     let next = add(&home, &media().short);
-    wait_for(
-        "the long job to be transcribing",
-        Duration::from_secs(60),
-        || job(&home, long).stage.as_deref() == Some("transcribing"),
-    );
+    wait_transcribing(&home, long);
     let (ok, _, stderr) = run_cli(&home, &["jobs", "cancel", &long.to_string()]);
     assert!(ok, "{stderr}");
     wait_for("the next job to complete", Duration::from_secs(120), || {
@@ -223,11 +212,7 @@ fn sigterm_returns_the_running_job_to_the_queue() {
     let (_dir, home) = home();
     let daemon = Daemon::start(&home);
     let id = add(&home, &media().long);
-    wait_for(
-        "the job to be transcribing",
-        Duration::from_secs(60),
-        || job(&home, id).stage.as_deref() == Some("transcribing"),
-    );
+    wait_transcribing(&home, id);
     let log = daemon.terminate();
     assert!(log.contains("returned to the queue"), "{log}");
     assert_eq!(job(&home, id).status, JobStatus::Queued);

@@ -43,6 +43,17 @@ fn fixtures() -> &'static Fixtures {
     })
 }
 
+/// Transcribes the short speech fixture as job `id`, which must succeed.
+fn speech(worker: &mut Worker, id: i64) -> hookscribe::asr::Transcript {
+    worker
+        .transcribe(
+            &request(id, &fixtures().speech),
+            |_, _| {},
+            &CancelFlag::new(),
+        )
+        .unwrap()
+}
+
 fn request(id: i64, path: &std::path::Path) -> JobRequest {
     JobRequest {
         id,
@@ -74,13 +85,7 @@ fn jobs_run_in_one_worker_that_keeps_the_model_loaded() {
     );
     assert_eq!(percents.last(), Some(&100));
     let pid = worker.pid().expect("worker running");
-    let second = worker
-        .transcribe(
-            &request(2, &fixtures().speech),
-            |_, _| {},
-            &CancelFlag::new(),
-        )
-        .unwrap();
+    let second = speech(&mut worker, 2);
     assert_eq!(second.text, first.text);
     assert_eq!(worker.pid(), Some(pid), "the same worker served both jobs");
 }
@@ -98,13 +103,7 @@ fn a_bad_file_fails_its_job_and_the_worker_carries_on() {
     assert!(matches!(err, WorkerError::Job(_)), "{err:?}");
     assert!(err.to_string().contains("not-audio.mp3"), "{err}");
     let pid = worker.pid();
-    worker
-        .transcribe(
-            &request(2, &fixtures().speech),
-            |_, _| {},
-            &CancelFlag::new(),
-        )
-        .unwrap();
+    speech(&mut worker, 2);
     assert_eq!(worker.pid(), pid);
 }
 
@@ -113,13 +112,7 @@ fn a_killed_worker_fails_only_its_job_with_the_reason() {
     let _turn = whisper_turn();
     let mut worker = Worker::new(hookscribe_bin());
     // Start it (and load the model) with a first job.
-    worker
-        .transcribe(
-            &request(1, &fixtures().speech),
-            |_, _| {},
-            &CancelFlag::new(),
-        )
-        .unwrap();
+    speech(&mut worker, 1);
     let pid = worker.pid().unwrap();
     let mut killed = false;
     let err = worker
@@ -146,14 +139,7 @@ fn a_killed_worker_fails_only_its_job_with_the_reason() {
     );
 
     // The next job gets a fresh worker and succeeds.
-    let text = worker
-        .transcribe(
-            &request(3, &fixtures().speech),
-            |_, _| {},
-            &CancelFlag::new(),
-        )
-        .unwrap()
-        .text;
+    let text = speech(&mut worker, 3).text;
     assert!(word_error_rate(SENTENCE, &text) <= 0.15, "{text:?}");
     assert_ne!(worker.pid(), Some(pid));
 }
@@ -181,13 +167,7 @@ fn cancel_stops_a_job_within_a_second() {
     let took = cancelled_at.unwrap().elapsed();
     assert!(took < Duration::from_secs(1), "took {took:?}");
     // The worker (or its replacement) takes the next job.
-    worker
-        .transcribe(
-            &request(2, &fixtures().speech),
-            |_, _| {},
-            &CancelFlag::new(),
-        )
-        .unwrap();
+    speech(&mut worker, 2);
 }
 
 #[test]

@@ -1,7 +1,5 @@
 //! `hookscribe jobs …`, `hookscribe search` and `hookscribe run`.
 
-use std::path::PathBuf;
-
 use anyhow::{Context, Result};
 use clap::{Subcommand, ValueEnum};
 use hookscribe::home::Home;
@@ -13,21 +11,14 @@ use hookscribe::watch::FolderWatcher;
 use hookscribe::webhooks::{Dispatcher, DispatcherConfig};
 
 use super::print_json;
+use super::transcribe::RecordingArgs;
 
 #[derive(Debug, Subcommand)]
 pub enum JobsCommand {
     /// Queue files for transcription (run by `hookscribe run` or the desktop app)
     Add {
-        #[arg(required = true)]
-        files: Vec<PathBuf>,
-        #[arg(long, short)]
-        model: Option<String>,
-        #[arg(long, short)]
-        language: Option<String>,
-        #[arg(long)]
-        translate: bool,
-        #[arg(long)]
-        prompt: Option<String>,
+        #[command(flatten)]
+        recordings: RecordingArgs,
         #[arg(long)]
         json: bool,
     },
@@ -82,14 +73,14 @@ fn open(home: &Home) -> Result<Store> {
 pub fn run(home: &Home, command: JobsCommand) -> Result<()> {
     let mut store = open(home)?;
     match command {
-        JobsCommand::Add {
-            files,
-            model,
-            language,
-            translate,
-            prompt,
-            json,
-        } => {
+        JobsCommand::Add { recordings, json } => {
+            let RecordingArgs {
+                files,
+                model,
+                language,
+                translate,
+                prompt,
+            } = recordings;
             let options = JobOptions {
                 model,
                 language,

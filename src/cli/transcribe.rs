@@ -15,20 +15,30 @@ use hookscribe::settings::Settings;
 use hookscribe::store::Store;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+/// The recordings and how to transcribe them: shared by `transcribe` and `jobs add`.
 #[derive(Debug, Args)]
-pub struct TranscribeArgs {
+pub struct RecordingArgs {
     /// Audio or video files
     #[arg(required = true)]
-    files: Vec<PathBuf>,
+    pub files: Vec<PathBuf>,
     /// Model name (see `hookscribe models list`) or path to a ggml .bin file
     #[arg(long, short)]
-    model: Option<String>,
+    pub model: Option<String>,
     /// Spoken language: auto (detect) or a code such as en, de, fr (default: the language setting)
     #[arg(long, short)]
-    language: Option<String>,
+    pub language: Option<String>,
     /// Translate the speech to English
     #[arg(long)]
-    translate: bool,
+    pub translate: bool,
+    /// Vocabulary hints: names and terms the recording uses
+    #[arg(long)]
+    pub prompt: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TranscribeArgs {
+    #[command(flatten)]
+    recordings: RecordingArgs,
     /// CPU threads (default: the threads setting, else the number of physical cores)
     #[arg(long, short)]
     threads: Option<usize>,
@@ -38,9 +48,6 @@ pub struct TranscribeArgs {
     /// Write files here (named after each input) instead of printing
     #[arg(long, short)]
     output_dir: Option<PathBuf>,
-    /// Vocabulary hints: names and terms the recording uses
-    #[arg(long)]
-    prompt: Option<String>,
     /// Beam width (1 = greedy, faster)
     #[arg(long, default_value_t = 5)]
     beam_size: usize,
@@ -51,7 +58,7 @@ pub struct TranscribeArgs {
 
 pub fn run(home: &Home, args: TranscribeArgs) -> Result<()> {
     let models = Models::open(home)?;
-    let model_name = match &args.model {
+    let model_name = match &args.recordings.model {
         Some(name) => name.clone(),
         None => models.default_name()?,
     };
@@ -62,7 +69,7 @@ pub fn run(home: &Home, args: TranscribeArgs) -> Result<()> {
         .with_context(|| format!("cannot use the model {model_name}"))?;
     let store = Store::open(&home.database_path())?;
     let settings = Settings::new(&store);
-    let language = match &args.language {
+    let language = match &args.recordings.language {
         Some(language) => language.clone(),
         None => settings.get("language")?.value,
     };
@@ -72,9 +79,9 @@ pub fn run(home: &Home, args: TranscribeArgs) -> Result<()> {
     };
     let options = Options {
         language: Some(language),
-        translate: args.translate,
+        translate: args.recordings.translate,
         threads,
-        prompt: args.prompt.clone(),
+        prompt: args.recordings.prompt.clone(),
         beam_size: args.beam_size.max(1),
         word_timestamps: args.word_timestamps,
     };
@@ -82,13 +89,13 @@ pub fn run(home: &Home, args: TranscribeArgs) -> Result<()> {
     let on_ctrl_c = cancel.clone();
     super::on_interrupt(move || on_ctrl_c.cancel());
 
-    let to_stdout = args.files.len() == 1 && args.output_dir.is_none();
+    let to_stdout = args.recordings.files.len() == 1 && args.output_dir.is_none();
     if let Some(dir) = &args.output_dir {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create the output folder {}", dir.display()))?;
     }
     let mut failed = Vec::new();
-    for file in &args.files {
+    for file in &args.recordings.files {
         let bar = progress_bar(file);
         let result = pipeline::transcribe_file(
             &model,
@@ -117,22 +124,25 @@ pub fn run(home: &Home, args: TranscribeArgs) -> Result<()> {
             }
             Err(error) if error.is_cancelled() => anyhow::bail!("cancelled"),
             // One file: its error is the command's error.
-            Err(error) if args.files.len() == 1 => return Err(error.into()),
+            Err(error) if args.recordings.files.len() == 1 => return Err(error.into()),
             Err(error) => {
                 eprintln!("error: {error}");
                 failed.push(file.display().to_string());
             }
         }
     }
-    if args.files.len() > 1 {
-        let done = args.files.len() - failed.len();
-        eprintln!("{done} of {} files transcribed", args.files.len());
+    if args.recordings.files.len() > 1 {
+        let done = args.recordings.files.len() - failed.len();
+        eprintln!(
+            "{done} of {} files transcribed",
+            args.recordings.files.len()
+        );
     }
     if !failed.is_empty() {
         anyhow::bail!(
             "{} of {} files failed: {}",
             failed.len(),
-            args.files.len(),
+            args.recordings.files.len(),
             failed.join(", ")
         );
     }

@@ -83,6 +83,19 @@ pub fn job(home: &Home, id: i64) -> Job {
     Store::open(&home.database_path()).unwrap().job(id).unwrap()
 }
 
+/// Waits until job `id` is running and past decoding (whisper is at work on it).
+pub fn wait_transcribing(home: &Home, id: i64) {
+    wait_for(
+        &format!("job {id} to be transcribing"),
+        Duration::from_secs(60),
+        || {
+            let j = job(home, id);
+            j.status == hookscribe::store::jobs::JobStatus::Running
+                && j.stage.as_deref() == Some("transcribing")
+        },
+    );
+}
+
 pub fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + timeout;
     while Instant::now() < deadline {
