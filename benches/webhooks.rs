@@ -20,12 +20,13 @@ use std::time::{Duration, Instant};
 
 use hookscribe::asr::{Segment, Transcript};
 use hookscribe::home::Home;
-use hookscribe::store::jobs::{JobOptions, NewJob, Origin};
-use hookscribe::store::webhooks::{EndpointSettings, MessageFilter};
-use hookscribe::store::Store;
-use hookscribe::webhooks::payload::{EventType, Format};
+use hookscribe::webhooks::endpoint::EndpointSettings;
+use hookscribe::webhooks::outbox::{job_messages, JobNotice};
 use hookscribe::webhooks::signing::Secret;
 use hookscribe::webhooks::{Dispatcher, DispatcherConfig};
+use hookscribe_store::jobs::{NewJob, Origin};
+use hookscribe_store::messages::{Finished, MessageFilter};
+use hookscribe_store::{now_ms, Store};
 use receiver::{Receiver, Reply};
 
 const CONCURRENCY: u32 = 4;
@@ -89,17 +90,32 @@ fn temp_home() -> (tempfile::TempDir, Home) {
 
 fn add_endpoint(store: &Store, url: &str) {
     let settings = EndpointSettings {
-        url: url.to_string(),
-        description: String::new(),
-        events: EventType::SUBSCRIBABLE.to_vec(),
-        format: Format::Full,
-        headers: Vec::new(),
-        timeout: Duration::from_secs(15),
         max_concurrency: CONCURRENCY,
+        ..EndpointSettings::new(url.to_string())
     };
     store
-        .add_endpoint(&settings, &Secret::generate().expect("secret"))
+        .add_endpoint(
+            &settings.to_fields(),
+            Secret::generate().expect("secret").expose(),
+        )
         .expect("add endpoint");
+}
+
+/// The dispatcher on a runtime of its own (as the engine runs it on its runtime).
+fn dispatcher(home: &Home, runtime: &tokio::runtime::Runtime) -> Dispatcher {
+    Dispatcher::start(
+        DispatcherConfig::new(home.clone()),
+        runtime.handle().clone(),
+    )
+    .expect("dispatcher")
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
 }
 
 /// A job completed with a minute-long transcript: its messages are in the outbox when
@@ -110,7 +126,7 @@ fn complete_job(store: &mut Store, n: usize) {
             source_path: format!("/recordings/{n}.m4a"),
             origin: Origin::Manual,
             folder_id: None,
-            options: JobOptions::default(),
+            options: serde_json::json!({}),
             metadata: Some(serde_json::json!({ "client": "Acme" })),
         })
         .expect("enqueue");
@@ -127,8 +143,15 @@ fn complete_job(store: &mut Store, n: usize) {
         audio_seconds: 60.0,
         processing_seconds: 3.0,
     };
+    let mut outbox = |finished: &Finished<'_>| {
+        let notice = JobNotice {
+            transcript: Some(&transcript),
+            ..JobNotice::default()
+        };
+        job_messages(finished.job, &notice, finished.endpoints, now_ms()).map_err(|e| e.to_string())
+    };
     store
-        .complete(id, &format!("{id:064x}"), &transcript)
+        .complete(id, &format!("{id:064x}"), &transcript, &mut outbox)
         .expect("complete");
 }
 
@@ -156,8 +179,9 @@ fn throughput(endpoints: usize, messages: usize) -> (f64, f64) {
         .map(|m| store.message_body(m.id).expect("body"))
         .collect();
 
+    let runtime = runtime();
     let started = Instant::now();
-    let dispatcher = Dispatcher::start(DispatcherConfig::new(home.clone())).expect("dispatcher");
+    let dispatcher = dispatcher(&home, &runtime);
     wait_received(&receivers, total);
     let ours = started.elapsed();
     dispatcher.shutdown();
@@ -223,13 +247,15 @@ fn latency(woken: usize, polled: usize) -> (Vec<Duration>, Vec<Duration>) {
     let receiver = Receiver::start(Reply::Status(200));
     let mut store = Store::open(&home.database_path()).expect("store");
     add_endpoint(&store, &receiver.url);
-    let dispatcher = Dispatcher::start(DispatcherConfig::new(home.clone())).expect("dispatcher");
-    let mut sample = |n: usize, wake: bool| {
+    let runtime = runtime();
+    let dispatcher = dispatcher(&home, &runtime);
+    let wake = dispatcher.waker();
+    let mut sample = |n: usize, woken_by_queue: bool| {
         let before = receiver.count();
         complete_job(&mut store, n);
         let completed = Instant::now();
-        if wake {
-            dispatcher.wake();
+        if woken_by_queue {
+            wake();
         }
         let got = receiver.wait_for(before + 1, Duration::from_secs(10));
         // Start the next sample at a different point of the dispatcher's check cycle.

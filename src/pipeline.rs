@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::mpsc;
 
-use crate::asr::{AsrError, Model, Options, Transcript};
+use crate::asr::{AsrError, Model, TranscribeOptions, Transcript};
 use crate::audio::{AudioError, Decoder};
 use crate::cancel::CancelFlag;
 
@@ -37,11 +37,28 @@ impl PipelineError {
 }
 
 /// Where a transcription is, for progress bars and UI events.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Stage {
     Decoding,
     Transcribing,
+}
+
+impl Stage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Decoding => "decoding",
+            Self::Transcribing => "transcribing",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "decoding" => Some(Self::Decoding),
+            "transcribing" => Some(Self::Transcribing),
+            _ => None,
+        }
+    }
 }
 
 /// Transcribes one file. `progress` gets (stage, percent); percent never decreases and
@@ -49,7 +66,7 @@ pub enum Stage {
 pub fn transcribe_file(
     model: &Model,
     path: &Path,
-    options: &Options,
+    options: &TranscribeOptions,
     mut progress: impl FnMut(Stage, u8),
     cancel: &CancelFlag,
 ) -> Result<Transcript, PipelineError> {

@@ -4,14 +4,20 @@
 //! Unknown keys and bad values are refused with a message that says what is accepted, so
 //! a typo never silently does nothing.
 
+use std::path::PathBuf;
+
 use serde::Serialize;
+use ts_rs::TS;
 
-use crate::models::catalog;
-use crate::store::{Store, StoreError};
+use crate::asr::{TranscribeOptions, MAX_BEAM_SIZE, MAX_THREADS};
+use crate::models::{catalog, ModelError, Models};
+use hookscribe_store::{Store, StoreError};
 
-/// How a setting's value is checked.
-#[derive(Debug, Clone, Copy)]
-enum Kind {
+/// How a setting's value is checked (and which input a settings form shows for it).
+#[derive(Debug, Clone, Copy, Serialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[ts(rename = "SettingKind")]
+pub enum Kind {
     /// A model name (installed or in the catalog), or a path to a .bin file.
     Model,
     /// `auto` or a Whisper language code.
@@ -33,57 +39,82 @@ pub struct SettingSpec {
     pub key: &'static str,
     pub default: &'static str,
     pub description: &'static str,
-    #[serde(skip)]
-    kind: Kind,
+    /// The heading it is shown under.
+    pub group: &'static str,
+    pub kind: Kind,
 }
+
+const TRANSCRIPTION: &str = "Transcription";
+const QUEUE: &str = "Queue";
+const MODELS: &str = "Models";
+const WEBHOOKS: &str = "Webhooks";
 
 pub const SETTINGS: &[SettingSpec] = &[
     SettingSpec {
         key: "model",
+        group: TRANSCRIPTION,
         default: catalog::DEFAULT_MODEL,
         description: "Model used when none is named (a catalog name, an imported name, or a path)",
         kind: Kind::Model,
     },
     SettingSpec {
         key: "language",
+        group: TRANSCRIPTION,
         default: "auto",
         description: "Spoken language: auto (detect) or a code such as en, de, fr",
         kind: Kind::Language,
     },
     SettingSpec {
         key: "threads",
+        group: TRANSCRIPTION,
         default: "auto",
         description: "CPU threads per transcription: auto (physical cores) or a number",
-        kind: Kind::CountOrAuto { max: 256 },
+        kind: Kind::CountOrAuto { max: MAX_THREADS },
+    },
+    SettingSpec {
+        key: "beam_size",
+        group: TRANSCRIPTION,
+        default: "5",
+        description:
+            "Beam width: 1 is greedy decoding (faster), 5 is whisper's own default (more accurate)",
+        kind: Kind::Count {
+            min: 1,
+            max: MAX_BEAM_SIZE,
+        },
     },
     SettingSpec {
         key: "concurrency",
+        group: QUEUE,
         default: "1",
         description: "Transcriptions run at once (one already uses every core)",
         kind: Kind::Count { min: 1, max: 16 },
     },
     SettingSpec {
         key: "models.base_url",
+        group: MODELS,
         default: crate::models::download::DEFAULT_BASE_URL,
         description: "Where `models download` fetches from (a Hugging Face mirror)",
         kind: Kind::Url,
     },
     SettingSpec {
         key: "webhooks.retry_schedule",
-        default: crate::webhooks::policy::DEFAULT_SCHEDULE,
+        group: WEBHOOKS,
+        default: crate::webhooks::config::DEFAULT_SCHEDULE,
         description: "Waits between webhook attempts after the first (±20% jitter)",
         kind: Kind::DurationList,
     },
     SettingSpec {
         key: "webhooks.disable_after",
-        default: "5days",
+        group: WEBHOOKS,
+        default: crate::webhooks::config::DEFAULT_DISABLE_AFTER,
         description:
             "Disable an endpoint with no success for this long (and 10+ failures in a row)",
         kind: Kind::Duration,
     },
     SettingSpec {
         key: "webhooks.retention",
-        default: "30days",
+        group: WEBHOOKS,
+        default: crate::webhooks::config::DEFAULT_RETENTION,
         description: "Keep the log of delivered webhooks this long (undelivered ones are kept)",
         kind: Kind::Duration,
     },
@@ -101,6 +132,11 @@ pub enum SettingsError {
     },
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    /// A transcription option outside its range.
+    #[error("{0}")]
+    BadOption(String),
 }
 
 pub fn spec(key: &str) -> Result<&'static SettingSpec, SettingsError> {
@@ -137,10 +173,7 @@ impl SettingSpec {
                 if is_file || is_name {
                     Ok(value.to_string())
                 } else {
-                    Err(bad(
-                        "a model name (see `hookscribe models list`) or a path to a model file"
-                            .into(),
-                    ))
+                    Err(bad("a model name or a path to a model file".into()))
                 }
             }
             Kind::Language => {
@@ -190,7 +223,7 @@ impl SettingSpec {
 }
 
 /// One row of `config list`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct SettingValue {
     pub key: &'static str,
     pub value: String,
@@ -198,6 +231,16 @@ pub struct SettingValue {
     /// Whether the value was set (rather than the default).
     pub is_set: bool,
     pub description: &'static str,
+    pub group: &'static str,
+    pub kind: Kind,
+}
+
+/// A transcription's options with nothing left to the settings, and the model file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolved {
+    pub model_path: PathBuf,
+    /// Every option set (`threads` stays `None` for "all physical cores").
+    pub options: TranscribeOptions,
 }
 
 /// Typed access to the settings table.
@@ -219,6 +262,8 @@ impl<'a> Settings<'a> {
             value: stored.unwrap_or_else(|| spec.default.to_string()),
             default: spec.default,
             description: spec.description,
+            group: spec.group,
+            kind: spec.kind,
         })
     }
 
@@ -241,12 +286,6 @@ impl<'a> Settings<'a> {
         Ok(())
     }
 
-    /// When failed webhook attempts are retried.
-    pub fn retry_schedule(&self) -> Result<crate::webhooks::policy::RetrySchedule, SettingsError> {
-        let value = self.get("webhooks.retry_schedule")?.value;
-        Ok(crate::webhooks::policy::RetrySchedule::parse(&value).unwrap_or_default())
-    }
-
     /// A duration setting (a hand-edited bad value falls back to the default).
     pub fn duration(&self, key: &str) -> Result<std::time::Duration, SettingsError> {
         let setting = self.get(key)?;
@@ -256,8 +295,55 @@ impl<'a> Settings<'a> {
     }
 
     /// `threads` as a number, `None` for auto.
-    pub fn threads(&self) -> Result<Option<usize>, SettingsError> {
+    pub fn threads(&self) -> Result<Option<u32>, SettingsError> {
         Ok(self.get("threads")?.value.parse().ok())
+    }
+
+    /// The default model's name.
+    pub fn model(&self) -> Result<String, SettingsError> {
+        Ok(self.get("model")?.value)
+    }
+
+    /// Fills what `request` leaves open from the settings, checks every option, and finds
+    /// the model file: the one place a transcription's options are decided, for the
+    /// CLI, the queue and every front end.
+    pub fn resolve(
+        &self,
+        request: &TranscribeOptions,
+        models: &Models,
+    ) -> Result<Resolved, SettingsError> {
+        request.check().map_err(SettingsError::BadOption)?;
+        let model = match &request.model {
+            Some(model) if !model.trim().is_empty() => model.trim().to_string(),
+            _ => self.model()?,
+        };
+        let model_path = models.resolve(&model)?;
+        let language = match &request.language {
+            Some(language) => spec("language")?.validate(language)?,
+            None => self.get("language")?.value,
+        };
+        let threads = match request.threads {
+            Some(threads) => Some(threads),
+            None => self.threads()?,
+        };
+        let beam_size = match request.beam_size {
+            Some(beam) => beam,
+            None => self
+                .get("beam_size")?
+                .value
+                .parse()
+                .unwrap_or(crate::asr::DEFAULT_BEAM_SIZE),
+        };
+        Ok(Resolved {
+            model_path,
+            options: TranscribeOptions {
+                model: Some(model),
+                language: Some(language),
+                threads,
+                beam_size: Some(beam_size),
+                ..request.clone()
+            },
+        })
     }
 }
 
@@ -265,7 +351,11 @@ impl<'a> Settings<'a> {
 mod tests {
     use super::*;
 
-    use crate::store::temp_store as store;
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db.sqlite")).unwrap();
+        (dir, store)
+    }
 
     #[test]
     fn values_are_validated_and_normalized() {

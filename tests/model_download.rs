@@ -58,7 +58,7 @@ fn download(
 }
 
 fn installed_path(home: &hookscribe::home::Home) -> std::path::PathBuf {
-    Models::open(home).unwrap().path_of(MODEL)
+    Models::open(home).path_of(MODEL)
 }
 
 fn part_files(dir: &Path) -> Vec<String> {

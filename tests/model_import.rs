@@ -4,7 +4,7 @@
 mod common;
 
 use common::{ct2_base_parts, ct2_tiny_en, read_wav, run_cli, speak, temp_home};
-use hookscribe::asr::{Model, Options, SAMPLE_RATE};
+use hookscribe::asr::{Model, TranscribeOptions as Options, SAMPLE_RATE};
 use hookscribe::models::{ModelInfo, Models};
 use hookscribe::text::word_error_rate;
 
@@ -53,7 +53,7 @@ fn import_and_check(extra: &[&str], expected_name: &str, weights: &str) {
     assert_eq!(report["multilingual"], false);
     assert_eq!(report["weights"], weights);
 
-    let models = Models::open(&home).unwrap();
+    let models = Models::open(&home);
     let path = models.resolve(expected_name).expect("installed");
     let info = ModelInfo::read(&path).unwrap();
     assert_eq!(info.hparams.n_vocab, 51864);
@@ -81,7 +81,7 @@ fn multilingual_base_from_two_byte_parts_detects_english_and_transcribes_it() {
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(report["name"], "base");
     assert_eq!(report["multilingual"], true);
-    let path = Models::open(&home).unwrap().resolve("base").unwrap();
+    let path = Models::open(&home).resolve("base").unwrap();
     let info = ModelInfo::read(&path).unwrap();
     assert_eq!(info.hparams.n_vocab, 51865);
     assert_eq!(info.hparams.n_audio_layer, 6);
@@ -114,7 +114,7 @@ fn q8_0_import_transcribes_real_speech() {
 #[test]
 fn a_ggml_file_is_validated_and_copied_and_a_random_file_refused() {
     let (dir, home) = temp_home();
-    let models = Models::open(&home).unwrap();
+    let models = Models::open(&home);
     let (name, _) = models
         .import(&ct2_tiny_en(), Some("converted"), None)
         .unwrap();
@@ -176,7 +176,7 @@ fn a_ct2_folder_missing_pieces_is_refused_clearly() {
     assert!(!ok);
     assert!(stderr.contains("model.bin"), "{stderr}");
 
-    let models = Models::open(&home).unwrap();
+    let models = Models::open(&home);
     assert!(
         models.installed().unwrap().is_empty(),
         "nothing may be installed"
@@ -194,7 +194,7 @@ fn a_model_split_in_byte_parts_imports_like_the_whole() {
     std::fs::write(split.join("model.bin.part1"), &bytes[..half]).unwrap();
     std::fs::write(split.join("model.bin.part2"), &bytes[half..]).unwrap();
     std::fs::copy(source.join("vocabulary.txt"), split.join("vocabulary.txt")).unwrap();
-    let models = Models::open(&home).unwrap();
+    let models = Models::open(&home);
     let (whole, _) = models.import(&source, Some("whole"), None).unwrap();
     let (parts, _) = models.import(&split, Some("parts"), None).unwrap();
     let a = std::fs::read(models.path_of(&whole)).unwrap();
@@ -210,7 +210,7 @@ fn a_damaged_ct2_model_is_refused_without_a_crash() {
     let (dir, home) = temp_home();
     let source = ct2_tiny_en();
     let bytes = std::fs::read(source.join("model.bin")).unwrap();
-    let models = Models::open(&home).unwrap();
+    let models = Models::open(&home);
     let cases: [(&str, Vec<u8>); 3] = [
         ("truncated", bytes[..1 << 20].to_vec()),
         (

@@ -11,9 +11,9 @@ use common::daemon::{add, job, wait_for, wait_transcribing, Daemon};
 use common::{ct2_tiny_en, run_cli, speak, temp_home, whisper_turn};
 use hookscribe::home::Home;
 use hookscribe::models::Models;
-use hookscribe::store::jobs::JobStatus;
-use hookscribe::store::Store;
 use hookscribe::text::word_error_rate;
+use hookscribe_store::jobs::{JobFilter, JobStatus};
+use hookscribe_store::Store;
 
 const SENTENCE: &str = "Please send the meeting notes to the team by Friday afternoon.";
 
@@ -46,7 +46,6 @@ fn media() -> &'static Media {
 fn home() -> (tempfile::TempDir, Home) {
     let (dir, home) = temp_home();
     Models::open(&home)
-        .unwrap()
         .import(&media().model_source, Some("tiny.en"), None)
         .unwrap();
     let (ok, _, stderr) = run_cli(&home, &["config", "set", "threads", "2"]);
@@ -56,7 +55,16 @@ fn home() -> (tempfile::TempDir, Home) {
 
 fn transcript_count(home: &Home) -> usize {
     let store = Store::open(&home.database_path()).unwrap();
-    store.search("meeting", 1000).unwrap().len()
+    store
+        .search(
+            "meeting",
+            &hookscribe_store::transcripts::SearchFilter {
+                limit: 1000,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .len()
 }
 
 #[test]
@@ -78,10 +86,7 @@ fn run_processes_jobs_from_another_process_and_a_corrupt_file_fails_alone() {
     let (ok, stdout, _) = run_cli(&home, &["jobs", "show", &good.to_string(), "--json"]);
     assert!(ok);
     let shown: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    let text = shown["transcript"]["transcript"]["text"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let text = shown["transcript"]["text"].as_str().unwrap().to_string();
     assert!(word_error_rate(SENTENCE, &text) <= 0.15, "{text:?}");
 
     let log = daemon.terminate();
@@ -120,7 +125,13 @@ fn a_killed_run_resumes_the_job_on_restart_and_stores_one_transcript() {
     );
     let store = Store::open(&home.database_path()).unwrap();
     assert_eq!(
-        store.jobs(None, 100).unwrap().len(),
+        store
+            .jobs(&JobFilter {
+                limit: 100,
+                ..JobFilter::default()
+            })
+            .unwrap()
+            .len(),
         2,
         "no job lost or duplicated"
     );

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use common::{ct2_tiny_en, run_cli, speak, temp_home, whisper_turn};
-use hookscribe::asr::{Model, Options};
+use hookscribe::asr::{Model, TranscribeOptions as Options};
 use hookscribe::cancel::CancelFlag;
 use hookscribe::home::Home;
 use hookscribe::models::Models;
@@ -32,7 +32,6 @@ fn fixtures() -> &'static Fixtures {
     FIXTURES.get_or_init(|| {
         let (dir, home) = temp_home();
         Models::open(&home)
-            .unwrap()
             .import(&ct2_tiny_en(), Some("tiny.en"), None)
             .expect("import tiny.en");
         let work = dir.path().join("media");
@@ -51,7 +50,7 @@ fn fixtures() -> &'static Fixtures {
 fn model() -> &'static Model {
     static MODEL: OnceLock<Model> = OnceLock::new();
     MODEL.get_or_init(|| {
-        let path = Models::open(&fixtures().home).unwrap().path_of("tiny.en");
+        let path = Models::open(&fixtures().home).path_of("tiny.en");
         Model::load(&path).unwrap()
     })
 }

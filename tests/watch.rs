@@ -11,9 +11,9 @@ use common::daemon::{job, wait_for, Daemon};
 use common::{ct2_tiny_en, run_cli, speak, temp_home, whisper_turn};
 use hookscribe::home::Home;
 use hookscribe::models::Models;
-use hookscribe::store::jobs::{Job, JobStatus};
-use hookscribe::store::Store;
 use hookscribe::text::word_error_rate;
+use hookscribe_store::jobs::{JobFilter, JobRecord as Job, JobStatus};
+use hookscribe_store::Store;
 
 const SENTENCE: &str = "Please send the meeting notes to the team by Friday afternoon.";
 
@@ -33,7 +33,6 @@ fn speech() -> &'static Path {
 fn setup(extra: &[&str]) -> (tempfile::TempDir, Home, PathBuf) {
     let (dir, home) = temp_home();
     Models::open(&home)
-        .unwrap()
         .import(&ct2_tiny_en(), Some("tiny.en"), None)
         .unwrap();
     assert!(run_cli(&home, &["config", "set", "threads", "2"]).0);
@@ -55,7 +54,10 @@ fn setup(extra: &[&str]) -> (tempfile::TempDir, Home, PathBuf) {
 fn all_jobs(home: &Home) -> Vec<Job> {
     Store::open(&home.database_path())
         .unwrap()
-        .jobs(None, 10_000)
+        .jobs(&JobFilter {
+            limit: 10_000,
+            ..JobFilter::default()
+        })
         .unwrap()
 }
 
@@ -108,7 +110,6 @@ fn a_file_written_slowly_is_transcribed_once_after_it_is_complete() {
     let store = Store::open(&home.database_path()).unwrap();
     let text = store
         .transcript(j.transcript_id.unwrap())
-        .unwrap()
         .unwrap()
         .transcript
         .text;

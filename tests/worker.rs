@@ -26,7 +26,7 @@ fn fixtures() -> &'static Fixtures {
     static FIXTURES: OnceLock<Fixtures> = OnceLock::new();
     FIXTURES.get_or_init(|| {
         let (dir, home) = temp_home();
-        let models = Models::open(&home).unwrap();
+        let models = Models::open(&home);
         models
             .import(&ct2_tiny_en(), Some("tiny.en"), None)
             .unwrap();
@@ -59,10 +59,11 @@ fn request(id: i64, path: &std::path::Path) -> JobRequest {
         id,
         path: path.display().to_string(),
         model: fixtures().model.clone(),
-        language: Some("en".into()),
-        translate: false,
-        threads: Some(2),
-        prompt: None,
+        options: hookscribe::asr::TranscribeOptions {
+            language: Some("en".into()),
+            threads: Some(2),
+            ..Default::default()
+        },
     }
 }
 

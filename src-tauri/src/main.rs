@@ -5,7 +5,7 @@ fn main() {
     // The queue runs whisper.cpp in a subprocess of this same binary (`… worker`), so a
     // native crash fails one job, not the window.
     if std::env::args().nth(1).as_deref() == Some("worker") {
-        if let Err(error) = hookscribe::jobs::worker_process::serve() {
+        if let Err(error) = hookscribe::engine::serve_worker() {
             eprintln!("worker: {error}");
             std::process::exit(1);
         }

@@ -9,6 +9,7 @@
 
 mod callbacks;
 mod guard;
+mod options;
 mod window;
 
 use std::collections::HashMap;
@@ -16,10 +17,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use serde::Serialize;
 use whisper_rs::{WhisperContext, WhisperContextParameters};
 
 use crate::cancel::CancelFlag;
+pub use hookscribe_types::{Segment, Transcript, Word};
+pub use options::{TranscribeOptions, DEFAULT_BEAM_SIZE, MAX_BEAM_SIZE, MAX_THREADS};
 
 /// Whisper's input sample rate.
 pub const SAMPLE_RATE: u32 = 16_000;
@@ -39,77 +41,6 @@ pub enum AsrError {
     /// The audio source failed part-way (a decode error).
     #[error("{0}")]
     Source(String),
-}
-
-/// Options for one transcription.
-#[derive(Debug, Clone)]
-pub struct Options {
-    /// `None` or `auto` detects the language; otherwise a code such as `en`.
-    pub language: Option<String>,
-    /// Translate to English instead of transcribing.
-    pub translate: bool,
-    /// `None` uses the number of physical cores.
-    pub threads: Option<usize>,
-    /// Vocabulary hints (names, jargon) passed as the initial prompt.
-    pub prompt: Option<String>,
-    /// Beam width; 1 is greedy decoding.
-    pub beam_size: usize,
-    /// Also report each word's start and end.
-    pub word_timestamps: bool,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Self {
-            language: None,
-            translate: false,
-            threads: None,
-            prompt: None,
-            beam_size: 5,
-            word_timestamps: false,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
-pub struct Word {
-    pub start: f64,
-    pub end: f64,
-    pub text: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
-pub struct Segment {
-    /// Seconds from the start of the audio.
-    pub start: f64,
-    pub end: f64,
-    pub text: String,
-    /// Per-word times, when word timestamps were asked for.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub words: Vec<Word>,
-}
-
-impl Segment {
-    pub fn new(start: f64, end: f64, text: impl Into<String>) -> Self {
-        Self {
-            start,
-            end,
-            text: text.into(),
-            words: Vec::new(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
-pub struct Transcript {
-    pub text: String,
-    pub segments: Vec<Segment>,
-    /// Detected (or given) language code.
-    pub language: Option<String>,
-    /// The model's name (its file name without `.bin`).
-    pub model: String,
-    pub audio_seconds: f64,
-    pub processing_seconds: f64,
 }
 
 /// A loaded whisper model.
@@ -167,7 +98,7 @@ impl Model {
     pub fn transcribe(
         &self,
         samples: &[f32],
-        options: &Options,
+        options: &TranscribeOptions,
         progress: impl FnMut(u8),
         cancel: &CancelFlag,
     ) -> Result<Transcript, AsrError> {
@@ -188,7 +119,7 @@ impl Model {
         &self,
         chunks: impl IntoIterator<Item = Result<Vec<f32>, E>>,
         total_samples: Option<u64>,
-        options: &Options,
+        options: &TranscribeOptions,
         mut progress: impl FnMut(u8),
         cancel: &CancelFlag,
     ) -> Result<Transcript, AsrError> {
@@ -228,7 +159,10 @@ impl Model {
     }
 
     /// The language to pass to whisper.cpp (`None` = detect).
-    fn check_language(&self, options: &Options) -> Result<Option<&'static str>, AsrError> {
+    fn check_language(
+        &self,
+        options: &TranscribeOptions,
+    ) -> Result<Option<&'static str>, AsrError> {
         let requested = options
             .language
             .as_deref()

@@ -8,7 +8,7 @@ use whisper_rs::{FullParams, SamplingStrategy, WhisperState};
 
 use super::callbacks::{self, Monotonic};
 use super::guard::Guard;
-use super::{AsrError, Model, Options, Segment, Word, SAMPLE_RATE};
+use super::{AsrError, Model, Segment, TranscribeOptions, Word, SAMPLE_RATE};
 use crate::cancel::CancelFlag;
 
 /// Five minutes per whisper.cpp call: its mel spectrogram then costs ~10 MB, whatever the
@@ -59,7 +59,7 @@ pub struct Run<'a> {
     model: &'a Model,
     /// `None` only while a window is being transcribed on the whisper thread.
     state: Option<WhisperState>,
-    options: &'a Options,
+    options: &'a TranscribeOptions,
     /// Fixed language, or `None` until the first window detects it.
     language: Option<&'static str>,
     cancel: &'a CancelFlag,
@@ -70,7 +70,7 @@ pub struct Run<'a> {
 impl<'a> Run<'a> {
     pub fn new(
         model: &'a Model,
-        options: &'a Options,
+        options: &'a TranscribeOptions,
         language: Option<&'static str>,
         cancel: &'a CancelFlag,
     ) -> Result<Self, AsrError> {
@@ -165,17 +165,20 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
-    fn params(options: &Options, language: Option<&'static str>) -> FullParams<'static, 'static> {
-        let strategy = if options.beam_size > 1 {
+    fn params(
+        options: &TranscribeOptions,
+        language: Option<&'static str>,
+    ) -> FullParams<'static, 'static> {
+        let strategy = if options.beam() > 1 {
             SamplingStrategy::BeamSearch {
-                beam_size: options.beam_size as i32,
+                beam_size: options.beam() as i32,
                 patience: -1.0,
             }
         } else {
             SamplingStrategy::Greedy { best_of: 1 }
         };
         let mut params = FullParams::new(strategy);
-        params.set_n_threads(options.threads.unwrap_or_else(super::default_threads) as i32);
+        params.set_n_threads(options.thread_count() as i32);
         params.set_translate(options.translate);
         params.set_language(Some(language.unwrap_or("auto")));
         params.set_token_timestamps(options.word_timestamps);

@@ -2,9 +2,7 @@
 
 use anyhow::Result;
 use clap::Subcommand;
-use hookscribe::home::Home;
-use hookscribe::settings::Settings;
-use hookscribe::store::Store;
+use hookscribe::engine::Engine;
 
 use super::print_json;
 
@@ -32,9 +30,8 @@ pub enum ConfigCommand {
     Unset { key: String },
 }
 
-pub fn run(home: &Home, command: ConfigCommand) -> Result<()> {
-    let store = Store::open(&home.database_path())?;
-    let settings = Settings::new(&store);
+pub fn run(engine: &Engine, command: ConfigCommand) -> Result<()> {
+    let settings = engine.settings();
     match command {
         ConfigCommand::List { json } => {
             let rows = settings.list()?;
@@ -43,7 +40,7 @@ pub fn run(home: &Home, command: ConfigCommand) -> Result<()> {
             }
             for row in rows {
                 let marker = if row.is_set { "" } else { "  (default)" };
-                println!("{:<18} {}{marker}", row.key, row.value);
+                println!("{:<24} {}{marker}", row.key, row.value);
             }
         }
         ConfigCommand::Get { key, json } => {
@@ -56,13 +53,13 @@ pub fn run(home: &Home, command: ConfigCommand) -> Result<()> {
         ConfigCommand::Set { key, value, json } => {
             let stored = settings.set(&key, &value)?;
             if json {
-                return print_json(&serde_json::json!({ "key": key, "value": stored }));
+                return print_json(&serde_json::json!({ "key": key, "value": stored.value }));
             }
-            println!("{key} = {stored}");
+            println!("{key} = {}", stored.value);
         }
         ConfigCommand::Unset { key } => {
-            settings.unset(&key)?;
-            println!("{key} = {} (default)", settings.get(&key)?.value);
+            let value = settings.unset(&key)?;
+            println!("{key} = {} (default)", value.value);
         }
     }
     Ok(())

@@ -4,30 +4,33 @@ use std::time::Duration;
 
 use anyhow::Result;
 use clap::Subcommand;
-use hookscribe::home::Home;
-use hookscribe::store::jobs::now_ms;
-use hookscribe::store::webhooks::{Attempt, DeliveryStatus, Message, MessageFilter};
-use hookscribe::store::Store;
-use hookscribe::webhooks::payload::rfc3339_ms;
-use serde::Serialize;
+use hookscribe::engine::{
+    now_ms, parse_message_status, DeliveryQuery, Engine, MessageDetail, MessageStatus, MessageView,
+};
 
-use super::print_json;
+use super::webhooks::excerpt;
+use super::{parse_time, print_json, time};
 
 #[derive(Debug, Subcommand)]
 pub enum DeliveriesCommand {
     /// Messages, newest first
     List {
-        #[arg(long, value_enum)]
-        status: Option<DeliveryStatus>,
+        #[arg(long, value_parser = parse_message_status)]
+        status: Option<MessageStatus>,
         #[arg(long)]
         endpoint: Option<i64>,
         #[arg(long)]
         job: Option<i64>,
+        /// Only this event (transcription.completed, transcription.failed, webhook.test)
+        #[arg(long)]
+        event: Option<String>,
         /// Only those created since, e.g. 2h, 3days or 2026-11-23T10:00:00Z
         #[arg(long, value_parser = parse_time)]
         since: Option<i64>,
         #[arg(long, default_value_t = 50)]
         limit: usize,
+        #[arg(long, default_value_t = 0)]
+        offset: usize,
         #[arg(long)]
         json: bool,
     },
@@ -55,85 +58,60 @@ pub enum DeliveriesCommand {
     },
 }
 
-/// A time as unix ms: an RFC 3339 date, or a duration meaning that long ago.
-fn parse_time(text: &str) -> Result<i64, String> {
-    let text = text.trim();
-    if let Ok(ago) = humantime::parse_duration(text) {
-        return Ok(now_ms() - ago.as_millis() as i64);
-    }
-    humantime::parse_rfc3339_weak(text)
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map(|d| d.as_millis() as i64)
-        .ok_or_else(|| {
-            format!("'{text}' is neither a duration (2h, 3days) nor a time (2026-11-23T10:00:00Z)")
-        })
-}
-
-#[derive(Serialize)]
-struct MessageDetail {
-    #[serde(flatten)]
-    message: Message,
-    endpoint_url: Option<String>,
-    body: serde_json::Value,
-    attempts: Vec<Attempt>,
-}
-
-pub fn run(home: &Home, command: DeliveriesCommand) -> Result<()> {
-    let store = Store::open(&home.database_path())?;
+pub fn run(engine: &Engine, command: DeliveriesCommand) -> Result<()> {
+    let deliveries = engine.deliveries();
     match command {
         DeliveriesCommand::List {
             status,
             endpoint,
             job,
+            event,
             since,
             limit,
+            offset,
             json,
         } => {
-            let messages = store.messages(&MessageFilter {
+            let page = deliveries.list(&DeliveryQuery {
                 status,
                 endpoint,
                 job,
+                event,
                 since,
-                limit,
+                limit: Some(limit),
+                offset: Some(offset),
             })?;
             if json {
-                return print_json(&messages);
+                return print_json(&page);
             }
-            if messages.is_empty() {
+            if page.items.is_empty() {
                 println!("no deliveries match");
             }
-            for message in &messages {
+            for message in &page.items {
                 println!(
                     "{:>6}  {:<9}  {:<23}  endpoint {:<3}  job {:<5}  {} attempt(s)  {}",
                     message.id,
                     message.status.as_str(),
-                    message.event.as_str(),
+                    message.event,
                     message.endpoint_id,
                     message.job_id.map(|j| j.to_string()).unwrap_or("-".into()),
                     message.attempts,
                     state_line(message)
                 );
             }
+            let shown = page.offset + page.items.len();
+            if (shown as i64) < page.total {
+                eprintln!(
+                    "{shown} of {} deliveries shown; `--offset {shown}` shows the next",
+                    page.total
+                );
+            }
         }
         DeliveriesCommand::Show { id, json } => {
-            let message = store.message(id)?;
-            let body = store.message_body(id)?;
-            let detail = MessageDetail {
-                endpoint_url: store
-                    .endpoint(message.endpoint_id)
-                    .ok()
-                    .map(|e| e.settings.url),
-                body: serde_json::from_slice(&body).unwrap_or_else(|_| {
-                    serde_json::Value::String(String::from_utf8_lossy(&body).into())
-                }),
-                attempts: store.attempts(id)?,
-                message,
-            };
+            let detail = deliveries.show(id)?;
             if json {
                 return print_json(&detail);
             }
-            print_detail(&detail, body.len());
+            print_detail(&detail);
         }
         DeliveriesCommand::Replay {
             id,
@@ -141,15 +119,11 @@ pub fn run(home: &Home, command: DeliveriesCommand) -> Result<()> {
             failed_since,
             json,
         } => {
-            let ids = match (id, failed_since) {
-                (Some(id), _) => vec![store.replay(id, endpoint)?],
-                (None, Some(since)) => store.replay_failed_since(since)?,
+            let replayed = match (id, failed_since) {
+                (Some(id), _) => vec![deliveries.replay(id, endpoint)?],
+                (None, Some(since)) => deliveries.replay_failed_since(since)?,
                 (None, None) => anyhow::bail!("name a delivery ID or --failed-since TIME"),
             };
-            let replayed = ids
-                .iter()
-                .map(|id| store.message(*id))
-                .collect::<Result<Vec<_>, _>>()?;
             if json {
                 return print_json(&replayed);
             }
@@ -158,9 +132,9 @@ pub fn run(home: &Home, command: DeliveriesCommand) -> Result<()> {
                 return Ok(());
             }
             for message in &replayed {
-                let id = message.id;
                 println!(
-                    "delivery {id} ({}) to endpoint {} is {}",
+                    "delivery {} ({}) to endpoint {} is {}",
+                    message.id,
                     message.webhook_id,
                     message.endpoint_id,
                     message.status.as_str()
@@ -173,13 +147,13 @@ pub fn run(home: &Home, command: DeliveriesCommand) -> Result<()> {
 }
 
 /// The most useful fact about where a message stands.
-fn state_line(message: &Message) -> String {
+fn state_line(message: &MessageView) -> String {
     match message.status {
-        DeliveryStatus::Delivered => message
+        MessageStatus::Delivered => message
             .delivered_at
-            .map(|at| format!("delivered {}", rfc3339_ms(at)))
+            .map(|at| format!("delivered {}", time(at)))
             .unwrap_or_default(),
-        DeliveryStatus::Pending => match message.next_attempt_at {
+        MessageStatus::Pending => match message.next_attempt_at {
             Some(at) if at > now_ms() => format!(
                 "next attempt in {}{}",
                 humantime::format_duration(Duration::from_secs(((at - now_ms()) / 1000) as u64)),
@@ -187,13 +161,13 @@ fn state_line(message: &Message) -> String {
             ),
             _ => format!("due now{}", last_error(message)),
         },
-        DeliveryStatus::Failed | DeliveryStatus::Held => {
+        MessageStatus::Failed | MessageStatus::Held => {
             message.last_error.clone().unwrap_or_default()
         }
     }
 }
 
-fn last_error(message: &Message) -> String {
+fn last_error(message: &MessageView) -> String {
     message
         .last_error
         .as_ref()
@@ -201,7 +175,7 @@ fn last_error(message: &Message) -> String {
         .unwrap_or_default()
 }
 
-fn print_detail(detail: &MessageDetail, body_bytes: usize) {
+fn print_detail(detail: &MessageDetail) {
     let message = &detail.message;
     println!(
         "delivery {} · {} · {}",
@@ -218,12 +192,12 @@ fn print_detail(detail: &MessageDetail, body_bytes: usize) {
     if let Some(job) = message.job_id {
         println!("job: {job}");
     }
-    println!("created: {}", rfc3339_ms(message.created_at));
+    println!("created: {}", time(message.created_at));
     println!("state: {}", state_line(message));
     let pretty = serde_json::to_string_pretty(&detail.body).unwrap_or_default();
-    println!("body ({body_bytes} bytes):");
-    println!("{}", hookscribe::webhooks::payload::excerpt(&pretty, 2000));
-    for (index, attempt) in detail.attempts.iter().map(|a| &a.record).enumerate() {
+    println!("body ({} bytes):", detail.body_bytes);
+    println!("{}", excerpt(&pretty, 2000));
+    for (index, attempt) in detail.attempts.iter().enumerate() {
         println!();
         let outcome = match (attempt.response_status, &attempt.error) {
             (Some(status), None) => format!("HTTP {status}"),
@@ -236,7 +210,7 @@ fn print_detail(detail: &MessageDetail, body_bytes: usize) {
         println!(
             "attempt {} · {} · {} ms · {outcome}",
             index + 1,
-            rfc3339_ms(attempt.attempted_at),
+            time(attempt.attempted_at),
             attempt.duration_ms
         );
         println!("  POST {}", attempt.url);
@@ -247,7 +221,7 @@ fn print_detail(detail: &MessageDetail, body_bytes: usize) {
             println!("  < {name}: {value}");
         }
         if let Some(body) = attempt.response_body.as_deref().filter(|b| !b.is_empty()) {
-            println!("  < {}", hookscribe::webhooks::payload::excerpt(body, 500));
+            println!("  < {}", excerpt(body, 500));
         }
     }
 }

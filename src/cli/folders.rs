@@ -2,19 +2,11 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Subcommand;
-use hookscribe::export::Format;
-use hookscribe::home::Home;
-use hookscribe::store::folders::{After, Folder, FolderOptions};
-use hookscribe::store::Store;
-use hookscribe::watch::filter;
-use serde::Serialize;
+use hookscribe::engine::{After, Engine, ExportFormat, FolderOptions, FolderRequest};
 
 use super::print_json;
-
-/// Folder metadata is carried into every job and webhook: keep it small.
-const MAX_METADATA_BYTES: usize = 4096;
 
 // Parsed once per process: the size of the biggest variant does not matter.
 #[allow(clippy::large_enum_variant)]
@@ -38,7 +30,7 @@ pub enum FoldersCommand {
         language: Option<String>,
         /// Write transcripts next to each recording in these formats (txt,srt,vtt,json)
         #[arg(long, value_delimiter = ',')]
-        formats: Vec<Format>,
+        formats: Vec<ExportFormat>,
         /// Write the transcripts into this folder (relative to the watched folder) instead
         #[arg(long)]
         output_dir: Option<String>,
@@ -76,28 +68,8 @@ pub enum FoldersCommand {
     Resume { id: i64 },
 }
 
-#[derive(Serialize)]
-struct FolderRow<'a> {
-    #[serde(flatten)]
-    folder: &'a Folder,
-    available: bool,
-}
-
-fn relative_name(value: &str, what: &str) -> Result<String> {
-    let path = std::path::Path::new(value);
-    if value.is_empty()
-        || path.is_absolute()
-        || path
-            .components()
-            .any(|c| matches!(c, std::path::Component::ParentDir))
-    {
-        anyhow::bail!("{what} '{value}' must be a folder name inside the watched folder");
-    }
-    Ok(value.to_string())
-}
-
-pub fn run(home: &Home, command: FoldersCommand) -> Result<()> {
-    let store = Store::open(&home.database_path())?;
+pub fn run(engine: &Engine, command: FoldersCommand) -> Result<()> {
+    let folders = engine.folders();
     match command {
         FoldersCommand::Add {
             dir,
@@ -116,44 +88,16 @@ pub fn run(home: &Home, command: FoldersCommand) -> Result<()> {
             webhooks,
             json,
         } => {
-            for id in &webhooks {
-                store.endpoint(*id)?;
-            }
-            let path = std::fs::canonicalize(&dir)
-                .with_context(|| format!("cannot watch {}", dir.display()))?;
-            if !path.is_dir() {
-                anyhow::bail!("cannot watch {}: it is not a folder", dir.display());
-            }
-            let metadata = match metadata {
-                Some(text) => {
-                    if text.len() > MAX_METADATA_BYTES {
-                        anyhow::bail!(
-                            "--metadata is {} bytes; at most {MAX_METADATA_BYTES} are allowed",
-                            text.len()
-                        );
-                    }
-                    let value: serde_json::Value =
-                        serde_json::from_str(&text).context("--metadata is not valid JSON")?;
-                    if !value.is_object() {
-                        anyhow::bail!(
-                            "--metadata must be a JSON object, like {{\"team\": \"sales\"}}"
-                        );
-                    }
-                    Some(value)
-                }
-                None => None,
-            };
+            let metadata = super::parse_metadata(metadata)?;
             let mut options = FolderOptions {
                 recursive,
                 exclude,
                 model,
                 language,
                 formats,
-                output_dir: output_dir
-                    .map(|d| relative_name(&d, "--output-dir"))
-                    .transpose()?,
+                output_dir,
                 after: match move_to {
-                    Some(sub) => After::Move(relative_name(&sub, "--move-to")?),
+                    Some(sub) => After::Move(sub),
                     None => After::Leave,
                 },
                 metadata,
@@ -166,52 +110,36 @@ pub fn run(home: &Home, command: FoldersCommand) -> Result<()> {
             if !include.is_empty() {
                 options.include = include;
             }
-            filter::validate(&options.include)?;
-            filter::validate(&options.exclude)?;
-            let path_text = path.display().to_string();
-            if store.folders()?.iter().any(|f| f.path == path_text) {
-                anyhow::bail!("{path_text} is already watched");
-            }
-            let id = store.add_folder(&path_text, &options)?;
+            let folder = folders.add(&FolderRequest { path: dir, options })?;
             if json {
-                return print_json(
-                    &serde_json::json!({ "id": id, "path": path_text, "options": options }),
-                );
+                return print_json(&folder);
             }
-            println!("watching {path_text} (folder {id}); `hookscribe run` or the app transcribes what lands there");
+            println!(
+                "watching {} (folder {}); `hookscribe run` or the app transcribes what lands there",
+                folder.path, folder.id
+            );
         }
         FoldersCommand::List { json } => {
-            let folders = store.folders()?;
-            let rows: Vec<FolderRow> = folders
-                .iter()
-                .map(|folder| FolderRow {
-                    folder,
-                    available: std::path::Path::new(&folder.path).is_dir(),
-                })
-                .collect();
+            let list = folders.list()?;
             if json {
-                return print_json(&rows);
+                return print_json(&list);
             }
-            for row in rows {
-                let state = match (row.folder.paused, row.available) {
-                    (true, _) => "paused",
-                    (false, true) => "watching",
-                    (false, false) => "unavailable",
-                };
-                println!("{:>4}  {:<12} {}", row.folder.id, state, row.folder.path);
+            for folder in list {
+                println!(
+                    "{:>4}  {:<12} {}",
+                    folder.id,
+                    folder.state.as_str(),
+                    folder.path
+                );
             }
         }
         FoldersCommand::Remove { id } => {
-            if !store.remove_folder(id)? {
-                anyhow::bail!("no watched folder {id}; see `hookscribe folders list`");
-            }
+            folders.remove(id)?;
             println!("folder {id} is no longer watched");
         }
         FoldersCommand::Pause { id } | FoldersCommand::Resume { id } => {
             let pause = matches!(command, FoldersCommand::Pause { .. });
-            if !store.set_folder_paused(id, pause)? {
-                anyhow::bail!("no watched folder {id}; see `hookscribe folders list`");
-            }
+            folders.set_paused(id, pause)?;
             println!("folder {id} {}", if pause { "paused" } else { "resumed" });
         }
     }

@@ -1,33 +1,42 @@
-//! `hookscribe jobs …`, `hookscribe search` and `hookscribe run`.
+//! `hookscribe jobs …` and `hookscribe search`.
 
-use anyhow::{Context, Result};
-use clap::{Subcommand, ValueEnum};
-use hookscribe::home::Home;
-use hookscribe::jobs::{Runner, RunnerConfig};
-use hookscribe::store::jobs::{Job, JobOptions, JobStatus, NewJob, Origin};
-use hookscribe::store::webhooks::MessageFilter;
-use hookscribe::store::Store;
-use hookscribe::watch::FolderWatcher;
-use hookscribe::webhooks::{Dispatcher, DispatcherConfig};
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Subcommand;
+use hookscribe::engine::{
+    parse_status, AddJobs, Engine, ExportFormat, JobQuery, JobStatus, JobView, SearchQuery,
+};
 
 use super::print_json;
 use super::transcribe::RecordingArgs;
 
 #[derive(Debug, Subcommand)]
 pub enum JobsCommand {
-    /// Queue files for transcription (run by `hookscribe run` or the desktop app)
+    /// Queue files (or every recording in a folder) for `hookscribe run` or the app
     Add {
         #[command(flatten)]
         recordings: RecordingArgs,
+        /// Also queue recordings in subfolders of the folders given
+        #[arg(long)]
+        recursive: bool,
+        /// A JSON object carried into the job's webhooks (at most 4 KB)
+        #[arg(long)]
+        metadata: Option<String>,
         #[arg(long)]
         json: bool,
     },
     /// Jobs, newest first
     List {
-        #[arg(long, value_enum)]
-        status: Option<StatusArg>,
+        #[arg(long, value_parser = parse_status)]
+        status: Option<JobStatus>,
+        /// Only jobs from this watched folder
+        #[arg(long)]
+        folder: Option<i64>,
         #[arg(long, default_value_t = 50)]
         limit: usize,
+        #[arg(long, default_value_t = 0)]
+        offset: usize,
         #[arg(long)]
         json: bool,
     },
@@ -37,203 +46,182 @@ pub enum JobsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// A job's transcript as txt, srt, vtt or json (to stdout, or a file)
+    Export {
+        id: i64,
+        #[arg(long, short, default_value = "txt")]
+        format: ExportFormat,
+        /// Write it here instead of printing it
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
     /// Stop a queued or running job
     Cancel { id: i64 },
     /// Queue a failed or cancelled job again
     Retry { id: i64 },
-    /// Delete a job and its transcript
+    /// Send a finished job's webhook again to every endpoint subscribed now
+    Resend {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a job, its transcript and the files it wrote
     Delete { id: i64 },
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum StatusArg {
-    Queued,
-    Running,
-    Completed,
-    Failed,
-    Cancelled,
-}
-
-impl From<StatusArg> for JobStatus {
-    fn from(s: StatusArg) -> Self {
-        match s {
-            StatusArg::Queued => JobStatus::Queued,
-            StatusArg::Running => JobStatus::Running,
-            StatusArg::Completed => JobStatus::Completed,
-            StatusArg::Failed => JobStatus::Failed,
-            StatusArg::Cancelled => JobStatus::Cancelled,
-        }
-    }
-}
-
-fn open(home: &Home) -> Result<Store> {
-    Ok(Store::open(&home.database_path())?)
-}
-
-pub fn run(home: &Home, command: JobsCommand) -> Result<()> {
-    let mut store = open(home)?;
+pub fn run(engine: &Engine, command: JobsCommand) -> Result<()> {
+    let jobs = engine.jobs();
     match command {
-        JobsCommand::Add { recordings, json } => {
-            let RecordingArgs {
-                files,
-                model,
-                language,
-                translate,
-                prompt,
-            } = recordings;
-            let options = JobOptions {
-                model,
-                language,
-                translate,
-                prompt,
-            };
-            let mut ids = Vec::new();
-            for file in &files {
-                // Check now, so a typo is reported here rather than as a failed job later.
-                let path = std::fs::canonicalize(file)
-                    .with_context(|| format!("cannot queue {}", file.display()))?;
-                if !path.is_file() {
-                    anyhow::bail!("cannot queue {}: it is not a file", file.display());
-                }
-                let id = store.enqueue(&NewJob {
-                    source_path: path.display().to_string(),
-                    origin: Origin::Manual,
-                    folder_id: None,
-                    options: options.clone(),
-                    metadata: None,
-                })?;
-                ids.push(id);
-                if !json {
-                    println!("queued job {id}: {}", path.display());
-                }
-            }
+        JobsCommand::Add {
+            recordings,
+            recursive,
+            metadata,
+            json,
+        } => {
+            let metadata = super::parse_metadata(metadata)?;
+            let queued = jobs.add(&AddJobs {
+                paths: recordings.files.clone(),
+                recursive,
+                options: recordings.options(),
+                metadata,
+            })?;
             if json {
-                print_json(&serde_json::json!({ "queued": ids }))?;
+                let ids: Vec<i64> = queued.iter().map(|j| j.id).collect();
+                return print_json(&serde_json::json!({ "queued": ids, "jobs": queued }));
+            }
+            for job in queued {
+                println!("queued job {}: {}", job.id, job.path);
             }
         }
         JobsCommand::List {
             status,
+            folder,
             limit,
+            offset,
             json,
         } => {
-            let jobs = store.jobs(status.map(Into::into), limit)?;
+            let page = jobs.list(&JobQuery {
+                status,
+                folder,
+                limit: Some(limit),
+                offset: Some(offset),
+                ..JobQuery::default()
+            })?;
             if json {
-                return print_json(&jobs);
+                return print_json(&page);
             }
-            for job in jobs {
-                println!("{:>6}  {:<10} {}", job.id, describe(&job), job.source_path);
+            for job in &page.items {
+                println!("{:>6}  {:<10} {}", job.id, describe(job), job.path);
+            }
+            let shown = page.offset + page.items.len();
+            if (shown as i64) < page.total {
+                eprintln!(
+                    "{shown} of {} jobs shown; `--offset {shown}` shows the next",
+                    page.total
+                );
             }
         }
         JobsCommand::Show { id, json } => {
-            let job = store.job(id)?;
-            let transcript = match job.transcript_id {
-                Some(tid) => store.transcript(tid)?,
-                None => None,
-            };
-            let deliveries = store.messages(&MessageFilter {
-                job: Some(id),
-                limit: 1000,
-                ..MessageFilter::default()
-            })?;
+            let detail = jobs.show(id)?;
             if json {
-                return print_json(&serde_json::json!({
-                    "job": job,
-                    "transcript": transcript,
-                    "deliveries": deliveries,
-                }));
+                return print_json(&detail);
             }
-            println!("job {}: {}", job.id, describe(&job));
-            println!("file: {}", job.source_path);
+            let job = &detail.job;
+            println!("job {}: {}", job.id, describe(job));
+            println!("file: {}", job.path);
             if let Some(error) = &job.error {
                 println!("error: {error}");
             }
             if let Some(original) = job.duplicate_of {
                 println!("same content as job {original}; its transcript is reused");
             }
-            for delivery in deliveries.iter().rev() {
+            for output in &detail.outputs {
+                println!("wrote: {output}");
+            }
+            for delivery in detail.deliveries.iter().rev() {
                 println!(
                     "webhook {} to endpoint {}: {} after {} attempt(s) (`hookscribe deliveries show {}`)",
                     delivery.event,
                     delivery.endpoint_id,
-                    delivery.status.as_str(),
+                    delivery.status,
                     delivery.attempts,
                     delivery.id
                 );
             }
-            if let Some(stored) = transcript {
-                println!("\n{}", stored.transcript.text);
+            if let Some(transcript) = &detail.transcript {
+                println!("\n{}", transcript.text);
             }
         }
+        JobsCommand::Export { id, format, output } => match output {
+            Some(path) => {
+                let written = jobs.export_to(id, format, &path)?;
+                eprintln!("wrote {}", written.display());
+            }
+            None => print!("{}", jobs.export(id, format)?),
+        },
         JobsCommand::Cancel { id } => {
-            store.cancel(id)?;
+            jobs.cancel(id)?;
             println!("job {id} cancelled");
         }
         JobsCommand::Retry { id } => {
-            store.retry(id)?;
+            jobs.retry(id)?;
             println!("job {id} queued again");
         }
-        JobsCommand::Delete { id } => {
-            let outputs = store.job_outputs(id)?;
-            let job = store.delete_job(id)?;
-            for output in outputs {
-                match std::fs::remove_file(&output) {
-                    Ok(()) => println!("removed {output}"),
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                    Err(e) => eprintln!("warning: cannot remove {output}: {e}"),
-                }
+        JobsCommand::Resend { id, json } => {
+            let messages = jobs.resend(id)?;
+            if json {
+                return print_json(&messages);
             }
-            println!("job {id} deleted ({})", job.source_path);
+            if messages.is_empty() {
+                println!("no endpoint is subscribed to job {id}'s event");
+            }
+            for message in &messages {
+                println!(
+                    "delivery {} ({}) to endpoint {} is {}",
+                    message.id, message.event, message.endpoint_id, message.status
+                );
+            }
+        }
+        JobsCommand::Delete { id } => {
+            let deleted = jobs.delete(id)?;
+            for path in &deleted.removed {
+                println!("removed {path}");
+            }
+            for (path, error) in &deleted.not_removed {
+                eprintln!("warning: cannot remove {path}: {error}");
+            }
+            println!("job {id} deleted ({})", deleted.job.path);
         }
     }
     Ok(())
 }
 
-fn describe(job: &Job) -> String {
-    match (job.status, &job.stage) {
-        (JobStatus::Running, Some(stage)) => format!("{stage} {}%", job.progress),
+fn describe(job: &JobView) -> String {
+    match (job.status, job.stage) {
+        (JobStatus::Running, Some(stage)) => format!("{} {}%", stage.as_str(), job.progress),
         (status, _) => status.as_str().to_string(),
     }
 }
 
-pub fn search(home: &Home, text: &str, limit: usize, json: bool) -> Result<()> {
-    let hits = open(home)?.search(text, limit)?;
+pub fn search(engine: &Engine, text: &str, limit: usize, json: bool) -> Result<()> {
+    let page = engine.jobs().search(&SearchQuery {
+        text: text.to_string(),
+        limit: Some(limit),
+        ..SearchQuery::default()
+    })?;
     if json {
-        return print_json(&hits);
+        return print_json(&page.items);
     }
-    if hits.is_empty() {
+    if page.items.is_empty() {
         eprintln!("no transcript mentions {text:?}");
     }
-    for hit in hits {
+    for hit in &page.items {
         let job = hit.job_id.map(|id| format!("job {id}")).unwrap_or_default();
         println!(
             "{job}  {}\n    {}",
-            hit.source_path.unwrap_or_default(),
-            hit.snippet
+            hit.path.as_deref().unwrap_or_default(),
+            hit.bracketed()
         );
     }
-    Ok(())
-}
-
-/// `hookscribe run`: the headless daemon. Processes the queue until SIGINT or SIGTERM.
-pub fn daemon(home: &Home) -> Result<()> {
-    let program =
-        std::env::current_exe().context("cannot find the hookscribe binary to start workers")?;
-    let runner = Runner::start(RunnerConfig::new(home.clone(), program))?;
-    let watcher = FolderWatcher::start(home.clone(), runner.waker())
-        .context("cannot start watching folders")?;
-    let dispatcher = Dispatcher::start(DispatcherConfig::new(home.clone()))
-        .context("cannot start sending webhooks")?;
-    dispatcher.follow(runner.subscribe());
-    let (stop, stopped) = std::sync::mpsc::channel();
-    ctrlc::set_handler(move || {
-        let _ = stop.send(());
-    })
-    .context("cannot install the SIGINT/SIGTERM handler")?;
-    tracing::info!(home = %home.root().display(), "hookscribe run: waiting for jobs (Ctrl-C to stop)");
-    let _ = stopped.recv();
-    tracing::info!("stopping");
-    watcher.stop();
-    runner.shutdown();
-    dispatcher.shutdown();
     Ok(())
 }

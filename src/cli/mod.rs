@@ -1,5 +1,7 @@
-//! Argument parsing and dispatch. Each command prints human text, or JSON on stdout with
-//! `--json`; errors go to stderr (see `main`).
+//! Argument parsing and dispatch. Each command is a thin adapter over the engine's
+//! services: it turns flags into a request, calls the service, and prints the view as
+//! human text, or as JSON on stdout with `--json`. Errors go to stderr (see `main`), with
+//! a hint naming the command that helps.
 
 mod config;
 mod deliveries;
@@ -9,9 +11,13 @@ mod models;
 mod transcribe;
 mod webhooks;
 
+use std::time::Duration;
+
 use anyhow::Result;
 use clap::{Parser, Subcommand};
-use hookscribe::home::Home;
+use hookscribe::engine::{
+    now_ms, parse_rfc3339_ms, BackgroundConfig, Engine, EngineError, ErrorKind, Subject,
+};
 use serde::Serialize;
 
 #[derive(Debug, Parser)]
@@ -95,38 +101,71 @@ pub fn init_logging(daemon: bool) {
 pub fn run(cli: Cli) -> Result<()> {
     if let Command::Worker = cli.command {
         // The worker needs no data folder: every request names its files.
-        return Ok(hookscribe::jobs::worker_process::serve()?);
+        return Ok(hookscribe::engine::serve_worker()?);
     }
-    let home = Home::from_env()?;
+    let engine = Engine::open_default()?;
     match cli.command {
-        Command::Info { json } => info(&home, json),
-        Command::Models(command) => models::run(&home, command),
-        Command::Transcribe(args) => transcribe::run(&home, args),
-        Command::Config(command) => config::run(&home, command),
+        Command::Info { json } => info(&engine, json),
+        Command::Models(command) => models::run(&engine, command),
+        Command::Transcribe(args) => transcribe::run(&engine, args),
+        Command::Config(command) => config::run(&engine, command),
         Command::Worker => Ok(()),
-        Command::Run => jobs::daemon(&home),
-        Command::Jobs(command) => jobs::run(&home, command),
-        Command::Folders(command) => folders::run(&home, command),
-        Command::Webhooks(command) => webhooks::run(&home, command),
-        Command::Deliveries(command) => deliveries::run(&home, command),
-        Command::Search { text, limit, json } => jobs::search(&home, &text, limit, json),
+        Command::Run => daemon(&engine),
+        Command::Jobs(command) => jobs::run(&engine, command),
+        Command::Folders(command) => folders::run(&engine, command),
+        Command::Webhooks(command) => webhooks::run(&engine, command),
+        Command::Deliveries(command) => deliveries::run(&engine, command),
+        Command::Search { text, limit, json } => jobs::search(&engine, &text, limit, json),
     }
 }
 
-fn info(home: &Home, json: bool) -> Result<()> {
-    let status = hookscribe::engine_status(home)?;
+/// The message for an error, with the command that helps where one does.
+pub fn explain(error: &anyhow::Error) -> String {
+    let text = format!("{error:#}");
+    match error.downcast_ref::<EngineError>().and_then(hint) {
+        Some(hint) => format!("{text}; {hint}"),
+        None => text,
+    }
+}
+
+/// What to run next, by what the error is about.
+fn hint(error: &EngineError) -> Option<String> {
+    let subject = error.subject.as_ref()?;
+    let hint = match (error.kind, subject) {
+        (ErrorKind::NotFound, Subject::Job(_)) => "see `hookscribe jobs list`".to_string(),
+        (ErrorKind::NotFound, Subject::Endpoint(_)) => "see `hookscribe webhooks list`".to_string(),
+        (ErrorKind::NotFound, Subject::Delivery(_)) => {
+            "see `hookscribe deliveries list`".to_string()
+        }
+        (ErrorKind::NotFound, Subject::Folder(_)) => "see `hookscribe folders list`".to_string(),
+        (ErrorKind::NotFound, Subject::Model(name)) if hookscribe::engine::in_catalog(name) => {
+            format!(
+                "run `hookscribe models download {name}` (or `hookscribe models import` offline)"
+            )
+        }
+        (ErrorKind::NotFound, Subject::Model(_)) => "see `hookscribe models list`".to_string(),
+        (ErrorKind::Conflict, Subject::Model(_)) if error.message.contains("already installed") => {
+            "or pass --name".to_string()
+        }
+        _ => return None,
+    };
+    Some(hint)
+}
+
+fn info(engine: &Engine, json: bool) -> Result<()> {
+    let status = engine.status()?;
     if json {
         return print_json(&status);
     }
     println!("Hookscribe {}", status.version);
-    println!("data directory: {}", status.home.display());
+    println!("data directory: {}", status.home);
     let state = if status.default_model_installed {
         "installed"
     } else {
         "not installed"
     };
     println!("default model:  {} ({state})", status.default_model);
-    let webhooks = hookscribe::store::Store::open(&home.database_path())?.delivery_summary()?;
+    let webhooks = &status.webhooks;
     if webhooks.endpoints == 0 {
         println!("webhooks:       none (`hookscribe webhooks add URL`)");
     } else {
@@ -148,6 +187,22 @@ fn info(home: &Home, json: bool) -> Result<()> {
     Ok(())
 }
 
+/// `hookscribe run`: the headless daemon. Processes the queue, watches folders and sends
+/// webhooks until SIGINT or SIGTERM.
+fn daemon(engine: &Engine) -> Result<()> {
+    let (stop, stopped) = std::sync::mpsc::channel();
+    ctrlc::set_handler(move || {
+        let _ = stop.send(());
+    })
+    .map_err(|e| anyhow::anyhow!("cannot install the SIGINT/SIGTERM handler: {e}"))?;
+    engine.start(BackgroundConfig::this_program()?)?;
+    tracing::info!(home = %engine.home().root().display(), "hookscribe run: waiting for jobs (Ctrl-C to stop)");
+    let _ = stopped.recv();
+    tracing::info!("stopping");
+    engine.shutdown();
+    Ok(())
+}
+
 /// Runs `cancel` on the first Ctrl-C so work can stop cleanly; a second Ctrl-C exits.
 pub fn on_interrupt(cancel: impl Fn() + Send + 'static) {
     let pressed = std::sync::atomic::AtomicBool::new(false);
@@ -166,4 +221,34 @@ pub fn on_interrupt(cancel: impl Fn() + Send + 'static) {
 pub fn print_json(value: &impl Serialize) -> Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
+}
+
+/// A time as unix ms: an RFC 3339 date, or a duration meaning that long ago.
+pub fn parse_time(text: &str) -> Result<i64, String> {
+    let text = text.trim();
+    if let Ok(ago) = humantime::parse_duration(text) {
+        return Ok(now_ms() - ago.as_millis() as i64);
+    }
+    parse_rfc3339_ms(text).ok_or_else(|| {
+        format!("'{text}' is neither a duration (2h, 3days) nor a time (2026-11-23T10:00:00Z)")
+    })
+}
+
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text.trim())
+        .map_err(|e| format!("'{text}' is not a duration such as 15s, 2m or 24h ({e})"))
+}
+
+/// `--metadata` text as JSON (the engine checks it is a small object).
+pub fn parse_metadata(text: Option<String>) -> Result<Option<serde_json::Value>> {
+    text.map(|text| {
+        serde_json::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("--metadata is not valid JSON ({e})"))
+    })
+    .transpose()
+}
+
+/// RFC 3339 for a unix ms time, for human output.
+pub fn time(ms: i64) -> String {
+    hookscribe::engine::rfc3339_ms(ms)
 }

@@ -1,17 +1,13 @@
 //! `hookscribe models …`
 
 use std::path::PathBuf;
-use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{Subcommand, ValueEnum};
-use hookscribe::home::Home;
-use hookscribe::models::catalog;
-use hookscribe::models::download::{DownloadOptions, Downloader};
-use hookscribe::models::{ModelInfo, Models, Precision};
+use hookscribe::engine::{
+    DownloadRequest, Engine, EngineError, ErrorKind, ImportRequest, InstalledModel, Languages,
+};
 use indicatif::{ProgressBar, ProgressStyle};
-use serde::Serialize;
-use tokio_util::sync::CancellationToken;
 
 use super::print_json;
 
@@ -66,154 +62,124 @@ pub enum Quantization {
     Q8_0,
 }
 
-#[derive(Serialize)]
-struct Installed<'a> {
-    name: &'a str,
-    path: PathBuf,
-    model_type: &'a str,
-    multilingual: bool,
-    weights: &'static str,
-    bytes: u64,
+fn print_installed(model: &InstalledModel, json: bool, verb: &str) -> Result<()> {
+    if json {
+        return print_json(model);
+    }
+    let languages = if model.multilingual {
+        "multilingual"
+    } else {
+        "English-only"
+    };
+    println!(
+        "{verb} {} ({} {languages}, {}, {:.1} MiB) at {}",
+        model.name,
+        model.model_type,
+        model.weights,
+        model.bytes as f64 / (1 << 20) as f64,
+        model.path.display()
+    );
+    Ok(())
 }
 
-impl<'a> Installed<'a> {
-    fn new(models: &Models, name: &'a str, info: &'a ModelInfo) -> Self {
-        Self {
-            name,
-            path: models.path_of(name),
-            model_type: &info.model_type,
-            multilingual: info.multilingual,
-            weights: info.file_type.as_str(),
-            bytes: info.bytes,
-        }
-    }
-
-    fn print(&self, json: bool, verb: &str) -> Result<()> {
-        if json {
-            return print_json(self);
-        }
-        let languages = if self.multilingual {
-            "multilingual"
-        } else {
-            "English-only"
-        };
-        println!(
-            "{verb} {} ({} {languages}, {}, {:.1} MiB) at {}",
-            self.name,
-            self.model_type,
-            self.weights,
-            self.bytes as f64 / (1 << 20) as f64,
-            self.path.display()
-        );
-        Ok(())
-    }
-}
-
-pub fn run(home: &Home, command: ModelsCommand) -> Result<()> {
-    let models = Models::open(home)?;
+pub fn run(engine: &Engine, command: ModelsCommand) -> Result<()> {
+    let models = engine.models();
     match command {
-        ModelsCommand::List { json } => list(&models, json),
+        ModelsCommand::List { json } => {
+            let rows = models.list()?;
+            if json {
+                return print_json(&rows);
+            }
+            println!("{:<22} {:>9}  {:<13} STATUS", "NAME", "SIZE", "LANGUAGES");
+            for row in rows {
+                let languages = match row.languages {
+                    Some(Languages::English) => "English",
+                    Some(Languages::Multilingual) => "multilingual",
+                    None => "?",
+                };
+                let mut status = Vec::new();
+                if row.installed {
+                    status.push("installed");
+                }
+                if row.default {
+                    status.push("default");
+                }
+                if !row.in_catalog {
+                    status.push("imported");
+                }
+                println!(
+                    "{:<22} {:>5} MiB  {:<13} {}",
+                    row.name,
+                    row.size_mib,
+                    languages,
+                    status.join(", ")
+                );
+            }
+            Ok(())
+        }
         ModelsCommand::Download {
             name,
             base_url,
             stall_timeout,
             json,
-        } => download(&models, &name, base_url, stall_timeout, json),
+        } => download(engine, name, base_url, stall_timeout, json),
         ModelsCommand::Import {
             path,
             name,
             quantize,
             json,
         } => {
-            let precision = quantize.map(|Quantization::Q8_0| Precision::Q8_0);
-            let (name, info) = models
-                .import(&path, name.as_deref(), precision)
-                .with_context(|| format!("cannot import {}", path.display()))?;
-            Installed::new(&models, &name, &info).print(json, "imported")
+            let model = models.import(&ImportRequest {
+                path,
+                name,
+                quantize: quantize.is_some(),
+            })?;
+            print_installed(&model, json, "imported")
         }
         ModelsCommand::Default { name, json } => {
-            models.set_default(&name)?;
+            let name = models.set_default(&name)?;
             if json {
-                print_json(&serde_json::json!({ "default": name }))
-            } else {
-                if !models.is_installed(&name) {
-                    eprintln!("note: {name} is not installed yet; run `hookscribe models download {name}`");
-                }
-                println!("default model: {name}");
-                Ok(())
+                return print_json(&serde_json::json!({ "default": name }));
             }
+            if !models.is_installed(&name) {
+                eprintln!(
+                    "note: {name} is not installed yet; run `hookscribe models download {name}`"
+                );
+            }
+            println!("default model: {name}");
+            Ok(())
         }
         ModelsCommand::Remove { name, json } => {
             let path = models.remove(&name)?;
             if json {
-                print_json(&serde_json::json!({ "removed": name, "path": path }))
-            } else {
-                println!("removed {name} ({})", path.display());
-                Ok(())
+                return print_json(&serde_json::json!({ "removed": name, "path": path }));
             }
+            println!("removed {name} ({})", path.display());
+            Ok(())
         }
     }
-}
-
-fn list(models: &Models, json: bool) -> Result<()> {
-    let rows = models.list()?;
-    if json {
-        return print_json(&rows);
-    }
-    println!("{:<22} {:>9}  {:<13} STATUS", "NAME", "SIZE", "LANGUAGES");
-    for row in rows {
-        let languages = match row.languages {
-            Some(catalog::Languages::English) => "English",
-            Some(catalog::Languages::Multilingual) => "multilingual",
-            None => "?",
-        };
-        let mut status = Vec::new();
-        if row.installed {
-            status.push("installed");
-        }
-        if row.default {
-            status.push("default");
-        }
-        if !row.in_catalog {
-            status.push("imported");
-        }
-        println!(
-            "{:<22} {:>5} MiB  {:<13} {}",
-            row.name,
-            row.size_mib,
-            languages,
-            status.join(", ")
-        );
-    }
-    Ok(())
 }
 
 fn download(
-    models: &Models,
-    name: &str,
+    engine: &Engine,
+    name: String,
     base_url: Option<String>,
     stall_timeout: u64,
     json: bool,
 ) -> Result<()> {
-    let entry = catalog::find(name)
-        .with_context(|| format!("'{name}' is not in the catalog; see `hookscribe models list`"))?;
-    let dest = models.path_of(entry.name);
-    if dest.is_file() {
-        anyhow::bail!(
-            "{} is already installed at {}; remove it first to download again",
-            entry.name,
-            dest.display()
+    let models = engine.models();
+    let request = DownloadRequest {
+        name,
+        base_url,
+        stall_timeout_s: Some(stall_timeout),
+    };
+    if !json {
+        eprintln!(
+            "downloading {} from {}",
+            request.name,
+            models.download_url(&request)?
         );
     }
-    let options = DownloadOptions {
-        base_url: match base_url {
-            Some(url) => url,
-            None => models.base_url()?,
-        },
-        stall_timeout: Duration::from_secs(stall_timeout.max(1)),
-        ..DownloadOptions::default()
-    };
-    let downloader = Downloader::new(options);
     let bar = ProgressBar::new(0).with_style(
         ProgressStyle::with_template(
             "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
@@ -221,34 +187,34 @@ fn download(
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> "),
     );
-    bar.set_message(format!("downloading {}", entry.name));
-    if !json {
-        eprintln!(
-            "downloading {} from {}",
-            entry.name,
-            downloader.url_for(entry)
-        );
-    }
-
-    let runtime = tokio::runtime::Runtime::new()?;
-    let cancel = CancellationToken::new();
-    let info = runtime.block_on(async {
-        let on_ctrl_c = cancel.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                on_ctrl_c.cancel();
-            }
-        });
-        downloader
-            .download(entry, &dest, &cancel, |progress| {
-                if let Some(total) = progress.total {
-                    bar.set_length(total);
-                }
-                bar.set_position(progress.downloaded);
-            })
-            .await
+    bar.set_message(format!("downloading {}", request.name));
+    let progress = bar.clone();
+    let cancel_engine = engine.clone();
+    let cancel_name = request.name.clone();
+    super::on_interrupt(move || {
+        cancel_engine.models().cancel_download(&cancel_name);
     });
+    let result = engine.block_on(models.download(&request, move |downloaded, total| {
+        if let Some(total) = total {
+            progress.set_length(total);
+        }
+        progress.set_position(downloaded);
+    }));
     bar.finish_and_clear();
-    let info = info?;
-    Installed::new(models, entry.name, &info).print(json, "downloaded")
+    let model = result.map_err(download_hint)?;
+    print_installed(&model, json, "downloaded")
+}
+
+/// What to do about a download that did not finish.
+fn download_hint(error: EngineError) -> anyhow::Error {
+    let hint = match error.kind {
+        ErrorKind::Unavailable if error.message.contains("Are you offline") => {
+            " (`hookscribe models import FILE`)"
+        }
+        ErrorKind::Unavailable if error.message.contains("again to resume") => {
+            "; run the same command again to resume"
+        }
+        _ => "",
+    };
+    anyhow::anyhow!("{error}{hint}")
 }

@@ -5,14 +5,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::Args;
-use hookscribe::asr::{ModelCache, Options, Transcript};
-use hookscribe::cancel::CancelFlag;
-use hookscribe::export::Format;
-use hookscribe::home::Home;
-use hookscribe::models::Models;
-use hookscribe::pipeline::{self, Stage};
-use hookscribe::settings::Settings;
-use hookscribe::store::Store;
+use hookscribe::engine::{
+    CancelFlag, Engine, ErrorKind, ExportFormat, TranscribeOptions, Transcript,
+};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// The recordings and how to transcribe them: shared by `transcribe` and `jobs add`.
@@ -33,79 +28,62 @@ pub struct RecordingArgs {
     /// Vocabulary hints: names and terms the recording uses
     #[arg(long)]
     pub prompt: Option<String>,
+    /// Beam width: 1 is greedy (faster), 5 whisper's default (default: the beam_size setting)
+    #[arg(long)]
+    pub beam_size: Option<u32>,
+    /// CPU threads (default: the threads setting, else the number of physical cores)
+    #[arg(long, short)]
+    pub threads: Option<u32>,
+    /// Include per-word timestamps (in the JSON output)
+    #[arg(long)]
+    pub word_timestamps: bool,
+}
+
+impl RecordingArgs {
+    pub fn options(&self) -> TranscribeOptions {
+        TranscribeOptions {
+            model: self.model.clone(),
+            language: self.language.clone(),
+            translate: self.translate,
+            prompt: self.prompt.clone(),
+            beam_size: self.beam_size,
+            threads: self.threads,
+            word_timestamps: self.word_timestamps,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
 pub struct TranscribeArgs {
     #[command(flatten)]
     recordings: RecordingArgs,
-    /// CPU threads (default: the threads setting, else the number of physical cores)
-    #[arg(long, short)]
-    threads: Option<usize>,
     /// Output formats, comma-separated: txt, srt, vtt, json
     #[arg(long, short, value_delimiter = ',', default_value = "txt")]
-    format: Vec<Format>,
+    format: Vec<ExportFormat>,
     /// Write files here (named after each input) instead of printing
     #[arg(long, short)]
     output_dir: Option<PathBuf>,
-    /// Beam width (1 = greedy, faster)
-    #[arg(long, default_value_t = 5)]
-    beam_size: usize,
-    /// Include per-word timestamps (in the JSON output)
-    #[arg(long)]
-    word_timestamps: bool,
 }
 
-pub fn run(home: &Home, args: TranscribeArgs) -> Result<()> {
-    let models = Models::open(home)?;
-    let model_name = match &args.recordings.model {
-        Some(name) => name.clone(),
-        None => models.default_name()?,
-    };
-    let model_path = models.resolve(&model_name)?;
-    let cache = ModelCache::default();
-    let model = cache
-        .get(&model_path)
-        .with_context(|| format!("cannot use the model {model_name}"))?;
-    let store = Store::open(&home.database_path())?;
-    let settings = Settings::new(&store);
-    let language = match &args.recordings.language {
-        Some(language) => language.clone(),
-        None => settings.get("language")?.value,
-    };
-    let threads = match args.threads {
-        Some(threads) => Some(threads),
-        None => settings.threads()?,
-    };
-    let options = Options {
-        language: Some(language),
-        translate: args.recordings.translate,
-        threads,
-        prompt: args.recordings.prompt.clone(),
-        beam_size: args.beam_size.max(1),
-        word_timestamps: args.word_timestamps,
-    };
+pub fn run(engine: &Engine, args: TranscribeArgs) -> Result<()> {
+    let prepared = engine.transcriber().prepare(&args.recordings.options())?;
     let cancel = CancelFlag::new();
     let on_ctrl_c = cancel.clone();
     super::on_interrupt(move || on_ctrl_c.cancel());
 
-    let to_stdout = args.recordings.files.len() == 1 && args.output_dir.is_none();
+    let files = &args.recordings.files;
+    let to_stdout = files.len() == 1 && args.output_dir.is_none();
     if let Some(dir) = &args.output_dir {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create the output folder {}", dir.display()))?;
     }
     let mut failed = Vec::new();
-    for file in &args.recordings.files {
+    for file in files {
         let bar = progress_bar(file);
-        let result = pipeline::transcribe_file(
-            &model,
+        let result = prepared.transcribe(
             file,
-            &options,
             |stage, percent| {
-                bar.set_message(match stage {
-                    Stage::Decoding => "decoding",
-                    Stage::Transcribing => "transcribing",
-                });
+                bar.set_message(stage.as_str());
                 bar.set_position(u64::from(percent));
             },
             &cancel,
@@ -122,27 +100,24 @@ pub fn run(home: &Home, args: TranscribeArgs) -> Result<()> {
                     eprintln!("wrote {}", path.display());
                 }
             }
-            Err(error) if error.is_cancelled() => anyhow::bail!("cancelled"),
+            Err(error) if error.kind == ErrorKind::Cancelled => anyhow::bail!("cancelled"),
             // One file: its error is the command's error.
-            Err(error) if args.recordings.files.len() == 1 => return Err(error.into()),
+            Err(error) if files.len() == 1 => return Err(error.into()),
             Err(error) => {
                 eprintln!("error: {error}");
                 failed.push(file.display().to_string());
             }
         }
     }
-    if args.recordings.files.len() > 1 {
-        let done = args.recordings.files.len() - failed.len();
-        eprintln!(
-            "{done} of {} files transcribed",
-            args.recordings.files.len()
-        );
+    if files.len() > 1 {
+        let done = files.len() - failed.len();
+        eprintln!("{done} of {} files transcribed", files.len());
     }
     if !failed.is_empty() {
         anyhow::bail!(
             "{} of {} files failed: {}",
             failed.len(),
-            args.recordings.files.len(),
+            files.len(),
             failed.join(", ")
         );
     }
@@ -171,7 +146,7 @@ fn progress_bar(file: &Path) -> ProgressBar {
 fn write_outputs(
     input: &Path,
     dir: Option<&Path>,
-    formats: &[Format],
+    formats: &[ExportFormat],
     transcript: &Transcript,
 ) -> Result<Vec<PathBuf>> {
     let stem = input.file_stem().unwrap_or_default();

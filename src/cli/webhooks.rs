@@ -4,16 +4,12 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
-use hookscribe::home::Home;
-use hookscribe::store::webhooks::{Endpoint, EndpointSettings};
-use hookscribe::store::Store;
-use hookscribe::webhooks::dispatcher::send_once;
-use hookscribe::webhooks::endpoint::{check_url, parse_events, parse_header};
-use hookscribe::webhooks::payload::{rfc3339_ms, Format};
-use hookscribe::webhooks::signing::Secret;
-use serde::Serialize;
+use hookscribe::engine::{
+    BodyFormat, EndpointPatch, EndpointRequest, EndpointView, Engine, EngineError, HeaderRequest,
+    Subject,
+};
 
-use super::print_json;
+use super::{parse_duration, print_json, time};
 
 #[derive(Debug, Subcommand)]
 pub enum WebhooksCommand {
@@ -52,6 +48,9 @@ pub enum WebhooksCommand {
         /// Remove every custom header first
         #[arg(long)]
         clear_headers: bool,
+        /// Remove this custom header (repeatable)
+        #[arg(long = "remove-header")]
+        remove_headers: Vec<String>,
         #[arg(long)]
         json: bool,
     },
@@ -105,8 +104,8 @@ pub struct EndpointArgs {
     #[arg(long, value_delimiter = ',')]
     events: Vec<String>,
     /// Body shape: full, compact (size-limited receivers) or flat (Zapier)
-    #[arg(long, value_enum)]
-    format: Option<Format>,
+    #[arg(long)]
+    format: Option<BodyFormat>,
     /// A header sent with every request, 'Name: value' (repeatable)
     #[arg(long = "header")]
     headers: Vec<String>,
@@ -121,113 +120,33 @@ pub struct EndpointArgs {
     max_concurrency: Option<u32>,
 }
 
-const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
-const DEFAULT_CONCURRENCY: u32 = 4;
-
-fn parse_duration(text: &str) -> Result<Duration, String> {
-    humantime::parse_duration(text.trim())
-        .map_err(|e| format!("'{text}' is not a duration such as 15s, 2m or 24h ({e})"))
-}
-
 impl EndpointArgs {
-    /// Applies the given options over `base`.
-    fn apply(self, mut base: EndpointSettings) -> Result<EndpointSettings> {
-        if let Some(description) = self.description {
-            base.description = description;
-        }
-        if !self.events.is_empty() {
-            base.events = parse_events(&self.events)?;
-        }
-        if let Some(format) = self.format {
-            base.format = format;
-        }
-        let plain = self.headers.iter().map(|h| parse_header(h, false));
-        let secret = self.secret_headers.iter().map(|h| parse_header(h, true));
-        for header in plain.chain(secret) {
-            let header = header?;
-            base.headers
-                .retain(|h| !h.name.eq_ignore_ascii_case(&header.name));
-            base.headers.push(header);
-        }
-        if let Some(timeout) = self.timeout {
-            if timeout < Duration::from_millis(100) || timeout > Duration::from_secs(300) {
-                anyhow::bail!(
-                    "--timeout {} is out of range: use 100ms to 5m",
-                    humantime::format_duration(timeout)
-                );
-            }
-            base.timeout = timeout;
-        }
-        if let Some(n) = self.max_concurrency {
-            base.max_concurrency = n;
-        }
-        Ok(base)
+    /// `--header` and `--secret-header` values as requests.
+    fn headers(&self) -> Result<Vec<HeaderRequest>> {
+        let plain = self.headers.iter().map(|h| (h, false));
+        let secret = self.secret_headers.iter().map(|h| (h, true));
+        plain
+            .chain(secret)
+            .map(|(text, secret)| {
+                let (name, value) = text.split_once(':').ok_or_else(|| {
+                    anyhow::anyhow!("'{text}' is not a header; write it as 'Name: value'")
+                })?;
+                Ok(HeaderRequest {
+                    name: name.to_string(),
+                    value: value.to_string(),
+                    secret,
+                })
+            })
+            .collect()
+    }
+
+    fn timeout_ms(&self) -> Option<i64> {
+        self.timeout.map(|t| t.as_millis() as i64)
     }
 }
 
-/// An endpoint as shown: the secret masked unless revealed, secret headers masked.
-#[derive(Serialize)]
-struct EndpointView {
-    id: i64,
-    url: String,
-    description: String,
-    events: Vec<&'static str>,
-    format: &'static str,
-    headers: Vec<(String, String)>,
-    timeout_ms: u128,
-    max_concurrency: u32,
-    secret: String,
-    /// The previous secret still signs until then (during a rotation).
-    previous_secret_until: Option<String>,
-    enabled: bool,
-    disabled_reason: Option<String>,
-    consecutive_failures: i64,
-    last_success_at: Option<String>,
-    created_at: String,
-}
-
-impl EndpointView {
-    fn new(endpoint: &Endpoint, reveal: bool) -> Self {
-        Self {
-            id: endpoint.id,
-            url: endpoint.settings.url.clone(),
-            description: endpoint.settings.description.clone(),
-            events: endpoint
-                .settings
-                .events
-                .iter()
-                .map(|e| e.as_str())
-                .collect(),
-            format: endpoint.settings.format.as_str(),
-            headers: endpoint
-                .settings
-                .headers
-                .iter()
-                .map(|h| (h.name.clone(), h.shown_value().to_string()))
-                .collect(),
-            timeout_ms: endpoint.settings.timeout.as_millis(),
-            max_concurrency: endpoint.settings.max_concurrency,
-            secret: if reveal {
-                endpoint.secret.expose().to_string()
-            } else {
-                endpoint.secret.masked()
-            },
-            previous_secret_until: endpoint
-                .previous_secret
-                .as_ref()
-                .filter(|(_, until)| *until > hookscribe::store::jobs::now_ms())
-                .map(|(_, until)| rfc3339_ms(*until)),
-            enabled: endpoint.disabled.is_none(),
-            disabled_reason: endpoint.disabled.as_ref().map(|d| d.reason.clone()),
-            consecutive_failures: endpoint.consecutive_failures,
-            last_success_at: endpoint.last_success_at.map(rfc3339_ms),
-            created_at: rfc3339_ms(endpoint.created_at),
-        }
-    }
-}
-
-pub fn run(home: &Home, command: WebhooksCommand) -> Result<()> {
-    let mut store = Store::open(&home.database_path())?;
+pub fn run(engine: &Engine, command: WebhooksCommand) -> Result<()> {
+    let endpoints = engine.endpoints();
     match command {
         WebhooksCommand::Add {
             url,
@@ -235,34 +154,33 @@ pub fn run(home: &Home, command: WebhooksCommand) -> Result<()> {
             secret_stdin,
             json,
         } => {
-            let base = EndpointSettings {
-                url: check_url(&url)?,
-                description: String::new(),
-                events: parse_events(&[])?,
-                format: Format::Full,
-                headers: Vec::new(),
-                timeout: DEFAULT_TIMEOUT,
-                max_concurrency: DEFAULT_CONCURRENCY,
-            };
-            let settings = options.apply(base)?;
-            let secret = new_secret(secret_stdin)?;
-            let id = store.add_endpoint(&settings, &secret)?;
-            let endpoint = store.endpoint(id)?;
+            let created = endpoints
+                .add(&EndpointRequest {
+                    url,
+                    description: options.description.clone(),
+                    events: options.events.clone(),
+                    format: options.format,
+                    headers: options.headers()?,
+                    timeout_ms: options.timeout_ms(),
+                    max_concurrency: options.max_concurrency,
+                    secret: secret_stdin.then(read_secret).transpose()?,
+                })
+                .map_err(|e| from_stdin(e, secret_stdin))?;
             if json {
-                return print_json(&EndpointView::new(&endpoint, true));
+                return print_json(&created);
             }
-            println!("endpoint {id} added: {}", endpoint.settings.url);
-            print_summary(&endpoint);
-            println!("signing secret: {}", secret.expose());
-            println!("(keep it in your receiver; `hookscribe webhooks show {id} --reveal` shows it again)");
-            println!("try it: hookscribe webhooks test {id}");
+            let endpoint = &created.endpoint;
+            println!("endpoint {} added: {}", endpoint.id, endpoint.url);
+            print_summary(endpoint);
+            println!("signing secret: {}", created.secret);
+            println!(
+                "(keep it in your receiver; `hookscribe webhooks show {} --reveal` shows it again)",
+                endpoint.id
+            );
+            println!("try it: hookscribe webhooks test {}", endpoint.id);
         }
         WebhooksCommand::List { json } => {
-            let endpoints = store.endpoints()?;
-            let views: Vec<EndpointView> = endpoints
-                .iter()
-                .map(|e| EndpointView::new(e, false))
-                .collect();
+            let views = endpoints.list()?;
             if json {
                 return print_json(&views);
             }
@@ -273,13 +191,19 @@ pub fn run(home: &Home, command: WebhooksCommand) -> Result<()> {
                 let state = if view.enabled { "enabled" } else { "disabled" };
                 println!(
                     "{:>4}  {:<8}  {:<7}  {}  {}",
-                    view.id, state, view.format, view.url, view.description
+                    view.id,
+                    state,
+                    view.format.as_str(),
+                    view.url,
+                    view.description
                 );
             }
         }
         WebhooksCommand::Show { id, reveal, json } => {
-            let endpoint = store.endpoint(id)?;
-            let view = EndpointView::new(&endpoint, reveal);
+            let mut view = endpoints.get(id)?;
+            if reveal {
+                view.secret = endpoints.reveal_secret(id)?;
+            }
             if json {
                 return print_json(&view);
             }
@@ -287,22 +211,31 @@ pub fn run(home: &Home, command: WebhooksCommand) -> Result<()> {
             if !view.description.is_empty() {
                 println!("description: {}", view.description);
             }
-            print_summary(&endpoint);
-            for (name, value) in &view.headers {
-                println!("header: {name}: {value}");
+            print_summary(&view);
+            for header in &view.headers {
+                println!("header: {}: {}", header.name, header.value);
             }
             println!("signing secret: {}", view.secret);
-            if let Some(until) = &view.previous_secret_until {
-                println!("the previous secret also signs until {until}");
+            if let Some(until) = view.previous_secret_until {
+                println!("the previous secret also signs until {}", time(until));
             }
-            if let Some(at) = endpoint.last_success_at {
-                println!("last delivery: {}", rfc3339_ms(at));
+            let health = &view.health;
+            if let Some(at) = health.last_success_at {
+                println!("last delivery: {}", time(at));
             }
-            if endpoint.consecutive_failures > 0 {
+            if let Some(rate) = health.success_rate {
                 println!(
-                    "failed attempts in a row: {}",
-                    endpoint.consecutive_failures
+                    "last 7 days: {} of {} attempts delivered ({:.0}%)",
+                    health.succeeded,
+                    health.attempts,
+                    rate * 100.0
                 );
+            }
+            if let (Some(at), Some(error)) = (health.last_failure_at, &health.last_failure) {
+                println!("last failure: {} ({error})", time(at));
+            }
+            if health.consecutive_failures > 0 {
+                println!("failed attempts in a row: {}", health.consecutive_failures);
             }
         }
         WebhooksCommand::Update {
@@ -310,47 +243,49 @@ pub fn run(home: &Home, command: WebhooksCommand) -> Result<()> {
             url,
             options,
             clear_headers,
+            remove_headers,
             json,
         } => {
-            let endpoint = store.endpoint(id)?;
-            let mut base = endpoint.settings.clone();
-            if let Some(url) = url {
-                base.url = check_url(&url)?;
-            }
-            if clear_headers {
-                base.headers.clear();
-            }
-            let settings = options.apply(base)?;
-            store.update_endpoint(id, &settings)?;
-            let endpoint = store.endpoint(id)?;
+            let view = endpoints.update(
+                id,
+                &EndpointPatch {
+                    url,
+                    description: options.description.clone(),
+                    events: (!options.events.is_empty()).then(|| options.events.clone()),
+                    format: options.format,
+                    clear_headers,
+                    remove_headers,
+                    headers: options.headers()?,
+                    timeout_ms: options.timeout_ms(),
+                    max_concurrency: options.max_concurrency,
+                },
+            )?;
             if json {
-                return print_json(&EndpointView::new(&endpoint, false));
+                return print_json(&view);
             }
             println!("endpoint {id} updated");
-            print_summary(&endpoint);
+            print_summary(&view);
         }
         WebhooksCommand::Remove { id, json } => {
-            let messages = store.remove_endpoint(id)?;
+            let removed = endpoints.remove(id)?;
             if json {
-                return print_json(&serde_json::json!({ "id": id, "messages_removed": messages }));
+                return print_json(&removed);
             }
-            println!("endpoint {id} removed, with {messages} message(s) in its delivery log");
+            println!(
+                "endpoint {id} removed, with {} message(s) in its delivery log",
+                removed.messages_removed
+            );
         }
         WebhooksCommand::Enable {
             id,
             skip_held,
             json,
         } => {
-            let held = store.enable_endpoint(id, skip_held)?;
+            let enabled = endpoints.enable(id, skip_held)?;
             if json {
-                let key = if skip_held {
-                    "held_skipped"
-                } else {
-                    "held_released"
-                };
-                return print_json(&serde_json::json!({ "id": id, "enabled": true, key: held }));
+                return print_json(&enabled);
             }
-            match (held, skip_held) {
+            match (enabled.held, skip_held) {
                 (0, _) => println!("endpoint {id} enabled"),
                 (n, false) => println!(
                     "endpoint {id} enabled; {n} held message(s) will be sent by `hookscribe run` or the app"
@@ -361,9 +296,9 @@ pub fn run(home: &Home, command: WebhooksCommand) -> Result<()> {
             }
         }
         WebhooksCommand::Disable { id, json } => {
-            store.disable_endpoint(id, "disabled by the user")?;
+            let view = endpoints.disable(id)?;
             if json {
-                return print_json(&EndpointView::new(&store.endpoint(id)?, false));
+                return print_json(&view);
             }
             println!("endpoint {id} disabled; its new messages are held until `hookscribe webhooks enable {id}`");
         }
@@ -373,114 +308,87 @@ pub fn run(home: &Home, command: WebhooksCommand) -> Result<()> {
             secret_stdin,
             json,
         } => {
-            store.endpoint(id)?;
-            let secret = new_secret(secret_stdin)?;
-            store.rotate_secret(id, &secret, grace)?;
-            let until = rfc3339_ms(hookscribe::store::jobs::now_ms() + grace.as_millis() as i64);
+            let secret = secret_stdin.then(read_secret).transpose()?;
+            let rotated = endpoints
+                .rotate_secret(id, grace, secret.as_deref())
+                .map_err(|e| from_stdin(e, secret_stdin))?;
             if json {
-                return print_json(&serde_json::json!({
-                    "id": id,
-                    "secret": secret.expose(),
-                    "previous_secret_until": until,
-                }));
+                return print_json(&rotated);
             }
-            println!("new signing secret for endpoint {id}: {}", secret.expose());
+            println!("new signing secret for endpoint {id}: {}", rotated.secret);
             if grace.is_zero() {
                 println!("the old secret no longer signs");
             } else {
                 println!(
-                    "until {until} requests carry signatures with both the old and the new secret"
+                    "until {} requests carry signatures with both the old and the new secret",
+                    time(rotated.previous_secret_until)
                 );
             }
         }
-        WebhooksCommand::Test { id, json } => test(&mut store, id, json)?,
+        WebhooksCommand::Test { id, json } => {
+            let report = engine.block_on(endpoints.test(id))?;
+            if json {
+                print_json(&report)?;
+            } else {
+                println!(
+                    "webhook.test to {} → {} in {} ms",
+                    report.url, report.summary, report.duration_ms
+                );
+                if let Some(body) = report.response_body.as_deref().filter(|b| !b.is_empty()) {
+                    println!("response: {}", excerpt(body, 300));
+                }
+                println!(
+                    "logged as delivery {0} (`hookscribe deliveries show {0}`)",
+                    report.message_id
+                );
+                if report.endpoint_disabled {
+                    println!("note: endpoint {id} is disabled; `hookscribe webhooks enable {id}` sends its messages again");
+                }
+            }
+            if !report.delivered {
+                anyhow::bail!("the test message was not delivered: {}", report.summary);
+            }
+        }
     }
     Ok(())
 }
 
-/// A generated secret, or (`from_stdin`) the one on standard input's first line.
-fn new_secret(from_stdin: bool) -> Result<Secret> {
-    if !from_stdin {
-        return Ok(Secret::generate()?);
+/// Says where a refused secret came from.
+fn from_stdin(error: EngineError, secret_stdin: bool) -> anyhow::Error {
+    if secret_stdin && error.subject == Some(Subject::Field("secret".into())) {
+        return anyhow::anyhow!("the secret on standard input is not usable: {error}");
     }
+    error.into()
+}
+
+/// The `whsec_…` secret on standard input's first line.
+fn read_secret() -> Result<String> {
     let mut line = String::new();
     std::io::stdin()
         .read_line(&mut line)
         .context("cannot read the secret from standard input")?;
-    Secret::parse(line.trim()).context("the secret on standard input is not usable")
+    Ok(line.trim().to_string())
 }
 
-fn print_summary(endpoint: &Endpoint) {
-    let events: Vec<&str> = endpoint
-        .settings
-        .events
-        .iter()
-        .map(|e| e.as_str())
-        .collect();
+fn print_summary(endpoint: &EndpointView) {
+    let events: Vec<&str> = endpoint.events.iter().map(|e| e.as_str()).collect();
     println!(
         "events: {} · format: {} · timeout: {} · up to {} request(s) at once",
         events.join(", "),
-        endpoint.settings.format.as_str(),
-        humantime::format_duration(endpoint.settings.timeout),
-        endpoint.settings.max_concurrency
+        endpoint.format.as_str(),
+        humantime::format_duration(Duration::from_millis(endpoint.timeout_ms.max(0) as u64)),
+        endpoint.max_concurrency
     );
     if let Some(disabled) = &endpoint.disabled {
-        println!(
-            "DISABLED since {}: {}",
-            rfc3339_ms(disabled.at),
-            disabled.reason
-        );
+        println!("DISABLED since {}: {}", time(disabled.at), disabled.reason);
     }
 }
 
-#[derive(Serialize)]
-struct TestReport<'a> {
-    message_id: i64,
-    webhook_id: &'a str,
-    delivered: bool,
-    response_status: Option<u16>,
-    duration_ms: i64,
-    error: Option<&'a str>,
-    response_body: Option<&'a str>,
-}
-
-fn test(store: &mut Store, id: i64, json: bool) -> Result<()> {
-    let endpoint = store.endpoint(id)?;
-    let message = store.add_test_message(&endpoint)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the HTTP client")?;
-    let (result, _) = runtime.block_on(send_once(store, message))?;
-    let webhook_id = store.message(message)?.webhook_id;
-    let delivered = result.verdict == hookscribe::webhooks::policy::Verdict::Delivered;
-    let record = &result.record;
-    if json {
-        print_json(&TestReport {
-            message_id: message,
-            webhook_id: &webhook_id,
-            delivered,
-            response_status: record.response_status,
-            duration_ms: record.duration_ms,
-            error: record.error.as_deref(),
-            response_body: record.response_body.as_deref(),
-        })?;
-    } else {
-        println!(
-            "webhook.test to {} → {} in {} ms",
-            endpoint.settings.url, result.summary, record.duration_ms
-        );
-        if let Some(body) = record.response_body.as_deref().filter(|b| !b.is_empty()) {
-            let excerpt = hookscribe::webhooks::payload::excerpt(body, 300);
-            println!("response: {excerpt}");
-        }
-        println!("logged as delivery {message} (`hookscribe deliveries show {message}`)");
-        if endpoint.disabled.is_some() {
-            println!("note: endpoint {id} is disabled; `hookscribe webhooks enable {id}` sends its messages again");
-        }
+/// At most `max` characters, with `…` when cut.
+pub fn excerpt(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
     }
-    if !delivered {
-        anyhow::bail!("the test message was not delivered: {}", result.summary);
-    }
-    Ok(())
+    let cut: String = text.chars().take(max).collect();
+    format!("{}…", cut.trim_end())
 }

@@ -10,14 +10,16 @@ use std::fmt::Write as _;
 use std::str::FromStr;
 
 use serde::Serialize;
+use ts_rs::TS;
 
 use crate::asr::Transcript;
 
 pub use subtitles::{Cue, MAX_LINE_CHARS};
 
 /// An export format, as named on the command line (`--format txt,srt`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
+#[ts(rename = "ExportFormat")]
 pub enum Format {
     Txt,
     Srt,

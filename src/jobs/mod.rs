@@ -2,11 +2,12 @@
 //! (`hookscribe worker`) so that a native crash fails one job, not the app; the model
 //! stays loaded in the worker between jobs.
 
-mod outputs;
+pub mod outputs;
 pub mod protocol;
 pub mod runner;
 pub mod worker;
 pub mod worker_process;
 
-pub use runner::{JobEvent, Runner, RunnerConfig};
+pub use outputs::FolderJob;
+pub use runner::{JobEvent, JobSink, Runner, RunnerConfig};
 pub use worker::{JobRequest, Worker, WorkerError};

@@ -6,9 +6,15 @@
 use std::path::{Path, PathBuf};
 
 use crate::asr::Transcript;
-use crate::store::folders::{After, Folder};
-use crate::store::jobs::JobId;
-use crate::store::Store;
+use crate::watch::{After, FolderOptions};
+use hookscribe_store::jobs::JobId;
+use hookscribe_store::Store;
+
+/// The watched folder a job came from, as its outputs need it.
+pub struct FolderJob<'a> {
+    pub path: &'a str,
+    pub options: &'a FolderOptions,
+}
 
 /// `dir/name`, or `dir/stem (2).ext`, … if that exists.
 fn free_path(dir: &Path, name: &std::ffi::OsStr) -> PathBuf {
@@ -30,9 +36,15 @@ fn free_path(dir: &Path, name: &std::ffi::OsStr) -> PathBuf {
 
 /// Writes the folder's outputs for one job; failures are logged, not fatal: the
 /// transcript is already safe in the database.
-pub fn write(store: &Store, job: JobId, source: &Path, folder: &Folder, transcript: &Transcript) {
-    let root = Path::new(&folder.path);
-    let options = &folder.options;
+pub fn write(
+    store: &Store,
+    job: JobId,
+    source: &Path,
+    folder: &FolderJob<'_>,
+    transcript: &Transcript,
+) {
+    let root = Path::new(folder.path);
+    let options = folder.options;
     let target_dir = match &options.output_dir {
         Some(dir) => root.join(dir),
         None => source

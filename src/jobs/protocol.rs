@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::asr::Transcript;
+use crate::asr::{TranscribeOptions, Transcript};
 use crate::pipeline::Stage;
 
 /// Queue -> worker (stdin).
@@ -15,14 +15,9 @@ pub enum Request {
         path: String,
         /// Path of the ggml model file; the worker keeps it loaded for the next job.
         model: String,
+        /// Resolved against the settings already: the worker reads no settings.
         #[serde(default)]
-        language: Option<String>,
-        #[serde(default)]
-        translate: bool,
-        #[serde(default)]
-        threads: Option<usize>,
-        #[serde(default)]
-        prompt: Option<String>,
+        options: TranscribeOptions,
     },
     /// Stop the job with this id as soon as possible.
     Cancel { id: i64 },
@@ -73,16 +68,14 @@ mod tests {
             }
         ));
         let request: Request = serde_json::from_str(
-            r#"{"type":"transcribe","id":1,"path":"/a.wav","model":"/m.bin"}"#,
+            r#"{"type":"transcribe","id":1,"path":"/a.wav","model":"/m.bin","options":{"beam_size":1,"word_timestamps":true}}"#,
         )
         .unwrap();
-        assert!(matches!(
-            request,
-            Request::Transcribe {
-                id: 1,
-                translate: false,
-                ..
-            }
-        ));
+        let Request::Transcribe { id, options, .. } = request else {
+            panic!("a transcribe request");
+        };
+        assert_eq!(id, 1);
+        assert_eq!(options.beam(), 1);
+        assert!(options.word_timestamps && !options.translate);
     }
 }

@@ -13,16 +13,22 @@ use std::time::Duration;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use tokio::sync::broadcast;
 
+use super::outputs::FolderJob;
 use super::worker::{JobRequest, Worker, WorkerError};
+use crate::asr::{TranscribeOptions, Transcript};
 use crate::cancel::CancelFlag;
 use crate::home::Home;
 use crate::models::Models;
 use crate::pipeline::Stage;
 use crate::settings::Settings;
-use crate::store::jobs::{Job, JobId, JobStatus, TranscriptId};
-use crate::store::{Store, StoreError};
+use crate::watch::FolderOptions;
+use crate::webhooks::outbox::{job_messages, JobNotice};
+use hookscribe_store::endpoints::EndpointId;
+use hookscribe_store::jobs::{JobId, JobRecord, JobStatus};
+use hookscribe_store::messages::{Finished, NewMessage};
+use hookscribe_store::transcripts::TranscriptId;
+use hookscribe_store::{now_ms, Store, StoreError};
 
 /// A running job left silent this long by a live process is considered abandoned.
 const ORPHAN_AFTER: Duration = Duration::from_secs(120);
@@ -43,6 +49,8 @@ pub enum JobEvent {
         job: JobId,
         stage: Stage,
         percent: u8,
+        /// Seconds left, once enough of the job has run to tell.
+        eta_seconds: Option<f64>,
     },
     Completed {
         job: JobId,
@@ -68,7 +76,10 @@ pub enum RunnerError {
     Thread(std::io::Error),
 }
 
-#[derive(Debug, Clone)]
+/// Where job events go.
+pub type JobSink = Arc<dyn Fn(JobEvent) + Send + Sync>;
+
+#[derive(Clone)]
 pub struct RunnerConfig {
     pub home: Home,
     /// The `hookscribe` binary that serves `hookscribe worker`.
@@ -77,6 +88,7 @@ pub struct RunnerConfig {
     pub concurrency: Option<usize>,
     /// How often an idle runner looks for jobs added by other processes.
     pub poll_interval: Duration,
+    pub on_event: JobSink,
 }
 
 impl RunnerConfig {
@@ -86,6 +98,7 @@ impl RunnerConfig {
             worker_program,
             concurrency: None,
             poll_interval: Duration::from_millis(500),
+            on_event: Arc::new(|_| {}),
         }
     }
 }
@@ -95,9 +108,14 @@ struct Shared {
     config: RunnerConfig,
     stop: AtomicBool,
     wake: (Mutex<u64>, Condvar),
-    events: broadcast::Sender<JobEvent>,
     /// Cancel flags of the jobs running now, so shutdown can stop them.
     running: Mutex<Vec<(JobId, CancelFlag)>>,
+}
+
+impl Shared {
+    fn emit(&self, event: JobEvent) {
+        (self.config.on_event)(event);
+    }
 }
 
 pub struct Runner {
@@ -125,12 +143,10 @@ impl Runner {
                 .unwrap_or(1),
         }
         .max(1);
-        let (events, _) = broadcast::channel(1024);
         let shared = Arc::new(Shared {
             config,
             stop: AtomicBool::new(false),
             wake: (Mutex::new(0), Condvar::new()),
-            events,
             running: Mutex::new(Vec::new()),
         });
         let mut threads = Vec::with_capacity(concurrency);
@@ -146,10 +162,6 @@ impl Runner {
         Ok(Self { shared, threads })
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<JobEvent> {
-        self.shared.events.subscribe()
-    }
-
     /// Wakes idle threads now (a job was just added by this process).
     pub fn wake(&self) {
         self.shared.wake_all();
@@ -157,8 +169,12 @@ impl Runner {
 
     /// A handle that wakes the runner from another thread (the folder watcher).
     pub fn waker(&self) -> impl Fn() + Send + Sync + 'static {
-        let shared = self.shared.clone();
-        move || shared.wake_all()
+        let shared = Arc::downgrade(&self.shared);
+        move || {
+            if let Some(shared) = shared.upgrade() {
+                shared.wake_all()
+            }
+        }
     }
 
     /// Stops taking jobs, stops the running ones and puts them back in the queue for the
@@ -243,11 +259,11 @@ fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
     Ok((hex::encode(hasher.finalize()), total))
 }
 
-fn run_job(shared: &Shared, store: &mut Store, worker: &mut Worker, job: Job) {
+fn run_job(shared: &Shared, store: &mut Store, worker: &mut Worker, job: JobRecord) {
     let span = tracing::info_span!("job", job = job.id);
     let _entered = span.enter();
     tracing::info!(path = %job.source_path, attempt = job.attempts, "job started");
-    let _ = shared.events.send(JobEvent::Started {
+    shared.emit(JobEvent::Started {
         job: job.id,
         path: job.source_path.clone(),
     });
@@ -271,13 +287,105 @@ fn run_job(shared: &Shared, store: &mut Store, worker: &mut Worker, job: Job) {
         Ok(Outcome::Interrupted) => return,
         Err(error) => {
             tracing::warn!(%error, "job failed");
-            if let Err(store_error) = store.fail(job.id, &error) {
-                tracing::error!(%store_error, "cannot record the failure");
+            let folder = JobFolder::load(store, &job);
+            let mut outbox = folder.outbox(None);
+            match store.fail(job.id, &error, &mut outbox) {
+                Ok(true) => JobEvent::Failed { job: job.id, error },
+                // Cancelled meanwhile: it stays cancelled and sends nothing.
+                Ok(false) => JobEvent::Cancelled { job: job.id },
+                Err(store_error) => {
+                    tracing::error!(%store_error, "cannot record the failure");
+                    JobEvent::Failed { job: job.id, error }
+                }
             }
-            JobEvent::Failed { job: job.id, error }
         }
     };
-    let _ = shared.events.send(event);
+    shared.emit(event);
+}
+
+/// The watched folder a job came from, and what its options say about the job's
+/// webhooks and outputs.
+struct JobFolder {
+    path: Option<String>,
+    options: Option<FolderOptions>,
+    /// The endpoints its jobs may notify; `Some(empty)` when the options cannot be read:
+    /// a folder meant to notify one endpoint must never notify them all.
+    only: Option<Vec<EndpointId>>,
+}
+
+impl JobFolder {
+    fn load(store: &Store, job: &JobRecord) -> Self {
+        let Some(id) = job.folder_id else {
+            return Self {
+                path: None,
+                options: None,
+                only: None,
+            };
+        };
+        match store.folder(id) {
+            Ok(record) => match FolderOptions::from_stored(&record.options) {
+                Ok(options) => Self {
+                    path: Some(record.path),
+                    only: options.webhooks.clone(),
+                    options: Some(options),
+                },
+                Err(reason) => {
+                    tracing::error!(folder = %record.path, %reason, "the job's webhooks are not sent");
+                    Self {
+                        path: Some(record.path),
+                        options: None,
+                        only: Some(Vec::new()),
+                    }
+                }
+            },
+            // The folder was removed since: the job is on its own now.
+            Err(_) => Self {
+                path: None,
+                options: None,
+                only: None,
+            },
+        }
+    }
+
+    /// The outbox builder for this job's messages.
+    fn outbox<'a>(
+        &'a self,
+        transcript: Option<&'a Transcript>,
+    ) -> impl FnMut(&Finished<'_>) -> Result<Vec<NewMessage>, String> + 'a {
+        move |finished| {
+            let notice = JobNotice {
+                transcript,
+                folder: self.path.as_deref(),
+                only: self.only.as_deref(),
+            };
+            job_messages(finished.job, &notice, finished.endpoints, now_ms())
+                .map_err(|e| e.to_string())
+        }
+    }
+
+    fn outputs(&self) -> Option<FolderJob<'_>> {
+        Some(FolderJob {
+            path: self.path.as_deref()?,
+            options: self.options.as_ref()?,
+        })
+    }
+}
+
+/// Estimates the seconds left from how long the work took so far.
+struct Eta {
+    started: std::time::Instant,
+}
+
+impl Eta {
+    /// Seconds left at `percent`, once 3% of the work is done (before that the first
+    /// window's model warm-up dominates and any estimate misleads).
+    fn at(&self, percent: u8) -> Option<f64> {
+        if !(3..100).contains(&percent) {
+            return (percent >= 100).then_some(0.0);
+        }
+        let elapsed = self.started.elapsed().as_secs_f64();
+        Some(elapsed * f64::from(100 - percent) / f64::from(percent))
+    }
 }
 
 enum Outcome {
@@ -294,20 +402,12 @@ fn execute(
     shared: &Shared,
     store: &mut Store,
     worker: &mut Worker,
-    job: &Job,
+    job: &JobRecord,
 ) -> Result<Outcome, String> {
-    let settings = Settings::new(store);
-    let model_name = match &job.options.model {
-        Some(name) => name.clone(),
-        None => settings.get("model").map_err(|e| e.to_string())?.value,
-    };
-    let language = match &job.options.language {
-        Some(language) => language.clone(),
-        None => settings.get("language").map_err(|e| e.to_string())?.value,
-    };
-    let threads = settings.threads().map_err(|e| e.to_string())?;
-    let model = Models::open(&shared.config.home)
-        .and_then(|models| models.resolve(&model_name))
+    let requested: TranscribeOptions =
+        serde_json::from_value(job.options.clone()).unwrap_or_default();
+    let resolved = Settings::new(store)
+        .resolve(&requested, &Models::open(&shared.config.home))
         .map_err(|e| e.to_string())?;
 
     let path = Path::new(&job.source_path);
@@ -316,33 +416,15 @@ fn execute(
     store
         .set_source(job.id, &sha256, bytes)
         .map_err(|e| e.to_string())?;
-    let folder = match job.folder_id {
-        Some(id) => store.folder(id).map_err(|e| e.to_string())?,
-        None => None,
-    };
-    let rerun = folder.as_ref().is_some_and(|f| f.options.rerun_duplicates);
+    let folder = JobFolder::load(store, job);
+    let rerun = folder.options.as_ref().is_some_and(|o| o.rerun_duplicates);
     let original = store
         .completed_job_with_content(&sha256)
         .map_err(|e| e.to_string())?
         .filter(|_| !rerun);
     if let Some(original) = original {
-        if store
-            .complete_as_duplicate(job.id, &original)
-            .map_err(|e| e.to_string())?
-        {
-            tracing::info!(
-                original = original.id,
-                "same content as an earlier job: its transcript is reused"
-            );
-            let transcript = original.transcript_id.unwrap_or_default();
-            if let (Some(folder), Ok(Some(stored))) = (&folder, store.transcript(transcript)) {
-                super::outputs::write(store, job.id, path, folder, &stored.transcript);
-            }
-            return Ok(Outcome::Completed {
-                transcript,
-                duplicate_of: Some(original.id),
-            });
-        }
+        let outcome = complete_as_duplicate(store, job, &original, &folder)?;
+        return Ok(outcome.unwrap_or(Outcome::Cancelled));
     }
 
     let cancel = CancelFlag::new();
@@ -355,31 +437,33 @@ fn execute(
     let request = JobRequest {
         id: job.id,
         path: job.source_path.clone(),
-        model,
-        language: Some(language),
-        translate: job.options.translate,
-        threads,
-        prompt: job.options.prompt.clone(),
+        model: resolved.model_path,
+        options: resolved.options,
     };
     let mut last_saved: Option<(Stage, u8)> = None;
+    let mut eta: Option<Eta> = None;
     let result = worker.transcribe(
         &request,
         |stage, percent| {
-            let _ = shared.events.send(JobEvent::Progress {
+            // The estimate runs from the start of transcription (decoding is quick and
+            // overlaps it).
+            if stage == Stage::Transcribing && eta.is_none() {
+                eta = Some(Eta {
+                    started: std::time::Instant::now(),
+                });
+            }
+            shared.emit(JobEvent::Progress {
                 job: job.id,
                 stage,
                 percent,
+                eta_seconds: eta.as_ref().and_then(|e| e.at(percent)),
             });
             // The database gets coarse progress: every 5% or a new stage.
             let due =
                 last_saved.is_none_or(|(s, p)| s != stage || percent >= p + 5 || percent == 100);
             if due {
                 last_saved = Some((stage, percent));
-                let stage_name = match stage {
-                    Stage::Decoding => "decoding",
-                    Stage::Transcribing => "transcribing",
-                };
-                if let Err(error) = store.set_progress(job.id, stage_name, percent) {
+                if let Err(error) = store.set_progress(job.id, stage.as_str(), percent) {
                     tracing::warn!(%error, "cannot save progress");
                 }
             }
@@ -394,28 +478,67 @@ fn execute(
         .retain(|(id, _)| *id != job.id);
 
     match result {
-        Ok(transcript) => match store
-            .complete(job.id, &sha256, &transcript)
-            .map_err(|e| e.to_string())?
-        {
-            Some(id) => {
-                if let Some(folder) = &folder {
-                    super::outputs::write(store, job.id, path, folder, &transcript);
+        Ok(transcript) => {
+            let mut outbox = folder.outbox(Some(&transcript));
+            match store
+                .complete(job.id, &sha256, &transcript, &mut outbox)
+                .map_err(|e| e.to_string())?
+            {
+                Some(id) => {
+                    if let Some(outputs) = folder.outputs() {
+                        super::outputs::write(store, job.id, path, &outputs, &transcript);
+                    }
+                    Ok(Outcome::Completed {
+                        transcript: id,
+                        duplicate_of: None,
+                    })
                 }
-                Ok(Outcome::Completed {
-                    transcript: id,
-                    duplicate_of: None,
-                })
+                // Cancelled while the last words were being written.
+                None => Ok(Outcome::Cancelled),
             }
-            // Cancelled while the last words were being written.
-            None => Ok(Outcome::Cancelled),
-        },
+        }
         Err(WorkerError::Cancelled) if shared.stop.load(Ordering::SeqCst) => {
             Ok(Outcome::Interrupted)
         }
         Err(WorkerError::Cancelled) => Ok(Outcome::Cancelled),
         Err(error) => Err(error.to_string()),
     }
+}
+
+/// Completes a job with an earlier job's transcript of the same recording; `None` if
+/// the job was cancelled meanwhile.
+fn complete_as_duplicate(
+    store: &mut Store,
+    job: &JobRecord,
+    original: &JobRecord,
+    folder: &JobFolder,
+) -> Result<Option<Outcome>, String> {
+    let transcript_id = original.transcript_id.unwrap_or_default();
+    let stored = store.transcript(transcript_id).map_err(|e| e.to_string())?;
+    let mut outbox = folder.outbox(Some(&stored.transcript));
+    if !store
+        .complete_as_duplicate(job.id, original, &mut outbox)
+        .map_err(|e| e.to_string())?
+    {
+        return Ok(None);
+    }
+    tracing::info!(
+        original = original.id,
+        "same content as an earlier job: its transcript is reused"
+    );
+    if let Some(outputs) = folder.outputs() {
+        super::outputs::write(
+            store,
+            job.id,
+            Path::new(&job.source_path),
+            &outputs,
+            &stored.transcript,
+        );
+    }
+    Ok(Some(Outcome::Completed {
+        transcript: transcript_id,
+        duplicate_of: Some(original.id),
+    }))
 }
 
 /// Polls the job's row while it runs and raises `cancel` if someone cancelled it.

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::protocol::{Event, Request};
-use crate::asr::Transcript;
+use crate::asr::{TranscribeOptions, Transcript};
 use crate::cancel::CancelFlag;
 use crate::pipeline::Stage;
 
@@ -45,16 +45,14 @@ impl WorkerError {
     }
 }
 
-/// What a job needs from the worker.
+/// What a job needs from the worker: the file, the model file, and options already
+/// resolved against the settings.
 #[derive(Debug, Clone)]
 pub struct JobRequest {
     pub id: i64,
     pub path: String,
     pub model: PathBuf,
-    pub language: Option<String>,
-    pub translate: bool,
-    pub threads: Option<usize>,
-    pub prompt: Option<String>,
+    pub options: TranscribeOptions,
 }
 
 /// A running `hookscribe worker` process.
@@ -216,10 +214,7 @@ impl Worker {
             id: job.id,
             path: job.path.clone(),
             model: job.model.display().to_string(),
-            language: job.language.clone(),
-            translate: job.translate,
-            threads: job.threads,
-            prompt: job.prompt.clone(),
+            options: job.options.clone(),
         };
         let process = self.start()?;
         if write_line(&mut process.stdin, &request).is_err() {

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::mpsc;
 
 use super::protocol::{Event, Request};
-use crate::asr::{ModelCache, Options};
+use crate::asr::ModelCache;
 use crate::cancel::CancelFlag;
 use crate::pipeline;
 
@@ -55,23 +55,13 @@ pub fn serve() -> std::io::Result<()> {
             id,
             path,
             model,
-            language,
-            translate,
-            threads,
-            prompt,
+            options,
         } = request
         else {
             continue;
         };
         let cancel = CancelFlag::new();
         *current.lock().unwrap_or_else(|e| e.into_inner()) = Some((id, cancel.clone()));
-        let options = Options {
-            language,
-            translate,
-            threads,
-            prompt,
-            ..Options::default()
-        };
         let result = models
             .get(Path::new(&model))
             .map_err(|e| (e.to_string(), false))

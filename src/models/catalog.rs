@@ -6,11 +6,12 @@
 //! verifies the SHA-256 that Hugging Face announces for every LFS file.
 
 use serde::Serialize;
+use ts_rs::TS;
 
 /// The model a fresh install uses, downloaded (or imported, offline) by the setup.
 pub const DEFAULT_MODEL: &str = "tiny.en";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Languages {
     /// English only (`*.en` models): faster and more accurate on English.

@@ -51,8 +51,8 @@ pub struct Progress {
 #[derive(Debug, thiserror::Error)]
 pub enum DownloadError {
     #[error(
-        "cannot reach {url}: {reason}. Are you offline? Without internet, copy the file \
-             from another machine and run `hookscribe models import FILE`"
+        "cannot reach {url}: {reason}. Are you offline? Without internet, copy the model \
+             file from another machine and import it"
     )]
     Offline { url: String, reason: String },
     #[error("{url} answered HTTP {status}{hint}")]
@@ -61,9 +61,11 @@ pub enum DownloadError {
         status: u16,
         hint: &'static str,
     },
-    #[error("the download from {url} stalled: no data for {seconds} s; run the same command again to resume")]
+    #[error(
+        "the download from {url} stalled: no data for {seconds} s; download it again to resume"
+    )]
     Stalled { url: String, seconds: u64 },
-    #[error("the download from {url} broke off ({reason}) after {resumes} resumes; run the same command again to resume")]
+    #[error("the download from {url} broke off ({reason}) after {resumes} resumes; download it again to resume")]
     Interrupted {
         url: String,
         reason: String,

@@ -1,8 +1,9 @@
 //! Whisper models: the download catalog, the installed models in the data directory, and
 //! importing models from files (ggml) or folders (CTranslate2 / faster-whisper).
 //!
-//! Installed models are plain ggml files named `<name>.bin` in `Home::models_dir()`; the
-//! default model's name is the `model` setting.
+//! Installed models are plain ggml files named `<name>.bin` in `Home::models_dir()`. Which
+//! one is the default is a setting (`model`), read by the engine, not here: this module
+//! knows files, not the database.
 
 pub mod catalog;
 pub mod convert;
@@ -17,27 +18,22 @@ pub mod vocab;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
+use ts_rs::TS;
 
 use crate::home::Home;
-use crate::store::{Store, StoreError};
 pub use catalog::{CatalogEntry, Languages, CATALOG, DEFAULT_MODEL};
 pub use convert::Precision;
 pub use ggml::ModelInfo;
 
-/// The setting that names the default model.
-pub const DEFAULT_MODEL_SETTING: &str = "model";
-/// The setting that points downloads at a mirror of the Hugging Face repository.
-pub const BASE_URL_SETTING: &str = "models.base_url";
-
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
-    #[error("model '{0}' is not installed; run `hookscribe models download {0}` (or `hookscribe models import` offline)")]
+    #[error("model '{0}' is not installed")]
     NotInstalled(String),
-    #[error("'{0}' is not a model name in the catalog (see `hookscribe models list`) nor an existing file")]
+    #[error("'{0}' is not a model name in the catalog nor an existing file")]
     Unknown(String),
     #[error("'{0}' is not a valid model name: use letters, digits, '.', '-' and '_' only")]
     BadName(String),
-    #[error("a model named '{0}' is already installed; remove it first or pass --name")]
+    #[error("a model named '{0}' is already installed; remove it first or choose another name")]
     Exists(String),
     #[error("{path} is already a ggml file; --quantize applies to CTranslate2 model folders only")]
     AlreadyGgml { path: PathBuf },
@@ -45,8 +41,6 @@ pub enum ModelError {
     Ggml(#[from] ggml::GgmlError),
     #[error(transparent)]
     Convert(#[from] convert::ConvertError),
-    #[error(transparent)]
-    Store(#[from] StoreError),
     #[error("{action} {path}: {source}")]
     Io {
         action: &'static str,
@@ -57,7 +51,7 @@ pub enum ModelError {
 }
 
 /// One row of `models list`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct ModelListing {
     pub name: String,
     /// Size on disk if installed, else the catalog's approximate size.
@@ -69,18 +63,18 @@ pub struct ModelListing {
     pub path: Option<PathBuf>,
 }
 
-/// The installed models and the default-model setting.
+/// The installed models: the `.bin` files in the models folder.
 pub struct Models {
     dir: PathBuf,
-    store: Store,
 }
 
 impl Models {
-    pub fn open(home: &Home) -> Result<Self, ModelError> {
-        Ok(Self {
-            dir: home.models_dir(),
-            store: Store::open(&home.database_path())?,
-        })
+    pub fn open(home: &Home) -> Self {
+        Self::at(home.models_dir())
+    }
+
+    pub fn at(dir: PathBuf) -> Self {
+        Self { dir }
     }
 
     pub fn dir(&self) -> &Path {
@@ -93,30 +87,6 @@ impl Models {
 
     pub fn is_installed(&self, name: &str) -> bool {
         self.path_of(name).is_file()
-    }
-
-    /// The default model's name (the `model` setting, else the catalog default).
-    pub fn default_name(&self) -> Result<String, ModelError> {
-        Ok(self
-            .store
-            .setting(DEFAULT_MODEL_SETTING)?
-            .unwrap_or_else(|| DEFAULT_MODEL.to_string()))
-    }
-
-    pub fn set_default(&self, name: &str) -> Result<(), ModelError> {
-        validate_name(name)?;
-        if !self.is_installed(name) && catalog::find(name).is_none() {
-            return Err(ModelError::Unknown(name.to_string()));
-        }
-        self.store.set_setting(DEFAULT_MODEL_SETTING, name)?;
-        Ok(())
-    }
-
-    pub fn base_url(&self) -> Result<String, ModelError> {
-        Ok(self
-            .store
-            .setting(BASE_URL_SETTING)?
-            .unwrap_or_else(|| download::DEFAULT_BASE_URL.to_string()))
     }
 
     /// Names of the installed models, sorted.
@@ -137,9 +107,9 @@ impl Models {
         Ok(names)
     }
 
-    /// The catalog plus any imported models, each marked installed/default.
-    pub fn list(&self) -> Result<Vec<ModelListing>, ModelError> {
-        let default = self.default_name()?;
+    /// The catalog plus any imported models, each marked installed and (`default`, the
+    /// default model's name) default.
+    pub fn list(&self, default: &str) -> Result<Vec<ModelListing>, ModelError> {
         let installed = self.installed()?;
         let size_of = |name: &str| {
             std::fs::metadata(self.path_of(name))
@@ -174,7 +144,7 @@ impl Models {
                 size_mib: size_of(name).unwrap_or(0),
                 languages,
                 installed: true,
-                default: *name == default,
+                default: name == default,
                 in_catalog: false,
                 path: Some(self.path_of(name)),
             });
@@ -195,6 +165,15 @@ impl Models {
             return Err(ModelError::NotInstalled(name_or_path.to_string()));
         }
         Err(ModelError::Unknown(name_or_path.to_string()))
+    }
+
+    /// Whether `name` can be a default model: installed, or in the catalog (to download).
+    pub fn check_default(&self, name: &str) -> Result<(), ModelError> {
+        validate_name(name)?;
+        if !self.is_installed(name) && catalog::find(name).is_none() {
+            return Err(ModelError::Unknown(name.to_string()));
+        }
+        Ok(())
     }
 
     pub fn remove(&self, name: &str) -> Result<PathBuf, ModelError> {

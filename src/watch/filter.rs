@@ -4,7 +4,7 @@ use std::path::Path;
 
 use globset::{GlobSet, GlobSetBuilder};
 
-use crate::store::folders::{After, FolderOptions};
+use super::options::{After, FolderOptions};
 
 /// Names that mean "not finished yet" or "not mine": partial downloads, editor temp files,
 /// hidden files.

@@ -10,22 +10,26 @@
 //! events, for network shares that send none.
 
 pub mod filter;
+mod options;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use notify::Watcher as _;
+use serde::Serialize;
+use ts_rs::TS;
 
 use crate::home::Home;
-use crate::store::folders::{Folder, FolderId};
-use crate::store::jobs::{JobOptions, NewJob, Origin};
-use crate::store::Store;
 use filter::FileFilter;
+use hookscribe_store::folders::{FolderId, FolderRecord};
+use hookscribe_store::jobs::{JobRecord, NewJob, Origin};
+use hookscribe_store::Store;
+pub use options::{After, FolderOptions, DEFAULT_INCLUDE};
 
 /// How often pending files are checked for stability.
 const TICK: Duration = Duration::from_millis(250);
@@ -40,11 +44,69 @@ struct Pending {
     since: Instant,
 }
 
+/// Where a watched folder stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum FolderState {
+    /// File-system events arrive; new recordings are picked up at once.
+    Watching,
+    /// Scanned every few seconds (chosen for network shares, or events are unavailable).
+    Polling,
+    /// The user paused it: new files wait until it is resumed.
+    Paused,
+    /// The folder is not there (an unmounted drive, a share offline); picked up again
+    /// when it returns.
+    Unavailable,
+    /// Its options cannot be read or its patterns are invalid; nothing is taken from it.
+    Invalid,
+}
+
+impl FolderState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Watching => "watching",
+            Self::Polling => "polling",
+            Self::Paused => "paused",
+            Self::Unavailable => "unavailable",
+            Self::Invalid => "invalid",
+        }
+    }
+}
+
+/// A folder's state changed, or how many of its files wait to hold still.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FolderEvent {
+    pub folder: FolderId,
+    pub state: FolderState,
+    pub waiting: u32,
+}
+
+/// What the watcher reports as it works.
+#[derive(Clone)]
+pub struct WatchSinks {
+    /// A file became a job (already committed).
+    pub queued: Arc<dyn Fn(JobRecord) + Send + Sync>,
+    pub status: Arc<dyn Fn(FolderEvent) + Send + Sync>,
+}
+
+impl Default for WatchSinks {
+    fn default() -> Self {
+        Self {
+            queued: Arc::new(|_| {}),
+            status: Arc::new(|_| {}),
+        }
+    }
+}
+
+/// Each folder's latest state, readable while the watcher runs.
+pub type StatusBoard = Arc<Mutex<HashMap<FolderId, FolderEvent>>>;
+
 /// A folder being watched.
 struct Active {
-    folder: Folder,
+    path: String,
+    options: FolderOptions,
     filter: FileFilter,
-    /// `None` while unavailable, paused or polled.
+    /// `None` while unavailable or polled.
     watcher: Option<notify::RecommendedWatcher>,
     available: bool,
 }
@@ -52,30 +114,39 @@ struct Active {
 pub struct FolderWatcher {
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
+    board: StatusBoard,
 }
 
 impl FolderWatcher {
-    /// Starts watching every folder in the database (and any added later). `on_queued` is
-    /// called after new jobs were queued, to wake the runner.
-    pub fn start(home: Home, on_queued: impl Fn() + Send + 'static) -> std::io::Result<Self> {
+    /// Starts watching every folder in the database (and any added later), reporting to
+    /// `sinks`.
+    pub fn start(home: Home, sinks: WatchSinks) -> std::io::Result<Self> {
         let stop = Arc::new(AtomicBool::new(false));
         let stopping = stop.clone();
+        let board = StatusBoard::default();
+        let thread_board = board.clone();
         let thread = std::thread::Builder::new()
             .name("folders".into())
             .spawn(move || {
-                let mut state = match State::new(&home) {
+                let mut state = match State::new(&home, sinks, thread_board) {
                     Ok(state) => state,
                     Err(error) => {
                         tracing::error!(%error, "folder watching cannot open the database");
                         return;
                     }
                 };
-                state.run(&stopping, &on_queued);
+                state.run(&stopping);
             })?;
         Ok(Self {
             stop,
             thread: Some(thread),
+            board,
         })
+    }
+
+    /// Each watched folder's state and files waiting, as last reported.
+    pub fn status(&self) -> HashMap<FolderId, FolderEvent> {
+        self.board.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     pub fn stop(mut self) {
@@ -113,10 +184,16 @@ struct State {
     pending: HashMap<PathBuf, Pending>,
     events: Receiver<(FolderId, PathBuf)>,
     sender: Sender<(FolderId, PathBuf)>,
+    sinks: WatchSinks,
+    board: StatusBoard,
 }
 
 impl State {
-    fn new(home: &Home) -> Result<Self, crate::store::StoreError> {
+    fn new(
+        home: &Home,
+        sinks: WatchSinks,
+        board: StatusBoard,
+    ) -> Result<Self, hookscribe_store::StoreError> {
         let (sender, events) = mpsc::channel();
         Ok(Self {
             store: Store::open(&home.database_path())?,
@@ -124,10 +201,12 @@ impl State {
             pending: HashMap::new(),
             events,
             sender,
+            sinks,
+            board,
         })
     }
 
-    fn run(&mut self, stop: &AtomicBool, on_queued: &dyn Fn()) {
+    fn run(&mut self, stop: &AtomicBool) {
         let mut last_refresh: Option<Instant> = None;
         while !stop.load(Ordering::SeqCst) {
             if last_refresh.is_none_or(|at| at.elapsed() >= REFRESH) {
@@ -137,10 +216,49 @@ impl State {
             while let Ok((folder, path)) = self.events.try_recv() {
                 self.nominate(folder, &path);
             }
-            if self.check_pending() > 0 {
-                on_queued();
-            }
+            self.check_pending();
+            self.report_waiting();
             std::thread::sleep(TICK);
+        }
+    }
+
+    /// Records a folder's state; reports it when it changed.
+    fn set_state(&self, folder: FolderId, state: FolderState) {
+        let waiting = self.waiting(folder);
+        self.publish(FolderEvent {
+            folder,
+            state,
+            waiting,
+        });
+    }
+
+    fn waiting(&self, folder: FolderId) -> u32 {
+        self.pending.values().filter(|p| p.folder == folder).count() as u32
+    }
+
+    fn publish(&self, event: FolderEvent) {
+        let mut board = self.board.lock().unwrap_or_else(|e| e.into_inner());
+        if board.get(&event.folder) != Some(&event) {
+            board.insert(event.folder, event);
+            drop(board);
+            (self.sinks.status)(event);
+        }
+    }
+
+    /// Reports changed counts of files waiting to hold still.
+    fn report_waiting(&self) {
+        let known: Vec<FolderEvent> = self
+            .board
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .copied()
+            .collect();
+        for event in known {
+            let waiting = self.waiting(event.folder);
+            if waiting != event.waiting {
+                self.publish(FolderEvent { waiting, ..event });
+            }
         }
     }
 
@@ -153,29 +271,19 @@ impl State {
                 return;
             }
         };
+        self.board
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|id, _| folders.iter().any(|f| f.id == *id));
         self.folders
             .retain(|id, _| folders.iter().any(|f| f.id == *id && !f.paused));
         self.pending
             .retain(|_, p| folders.iter().any(|f| f.id == p.folder && !f.paused));
-        for folder in folders.into_iter().filter(|f| !f.paused) {
-            let changed = self
-                .folders
-                .get(&folder.id)
-                .is_none_or(|active| active.folder.options != folder.options);
-            if changed {
-                let Ok(filter) = FileFilter::new(Path::new(&folder.path), &folder.options) else {
-                    tracing::warn!(folder = %folder.path, "the folder's patterns are invalid; it is skipped");
-                    continue;
-                };
-                self.folders.insert(
-                    folder.id,
-                    Active {
-                        folder,
-                        filter,
-                        watcher: None,
-                        available: false,
-                    },
-                );
+        for folder in &folders {
+            if folder.paused {
+                self.set_state(folder.id, FolderState::Paused);
+            } else {
+                self.take(folder);
             }
         }
         let ids: Vec<FolderId> = self.folders.keys().copied().collect();
@@ -184,12 +292,59 @@ impl State {
         }
     }
 
+    /// Starts watching a folder, or notices its options changed.
+    fn take(&mut self, folder: &FolderRecord) {
+        let options = match FolderOptions::from_stored(&folder.options) {
+            Ok(options) => options,
+            Err(reason) => {
+                if self.folders.remove(&folder.id).is_some() || !self.board_has(folder.id) {
+                    tracing::warn!(folder = %folder.path, %reason, "the folder is skipped");
+                }
+                self.set_state(folder.id, FolderState::Invalid);
+                return;
+            }
+        };
+        let changed = self
+            .folders
+            .get(&folder.id)
+            .is_none_or(|active| active.options != options);
+        if !changed {
+            return;
+        }
+        let filter = match FileFilter::new(Path::new(&folder.path), &options) {
+            Ok(filter) => filter,
+            Err(error) => {
+                tracing::warn!(folder = %folder.path, %error, "the folder's patterns are invalid; it is skipped");
+                self.folders.remove(&folder.id);
+                self.set_state(folder.id, FolderState::Invalid);
+                return;
+            }
+        };
+        self.folders.insert(
+            folder.id,
+            Active {
+                path: folder.path.clone(),
+                options,
+                filter,
+                watcher: None,
+                available: false,
+            },
+        );
+    }
+
+    fn board_has(&self, folder: FolderId) -> bool {
+        self.board
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains_key(&folder)
+    }
+
     /// Notices a folder appearing or disappearing; scans poll folders.
     fn check_folder(&mut self, id: FolderId) {
         let Some(active) = self.folders.get_mut(&id) else {
             return;
         };
-        let root = PathBuf::from(&active.folder.path);
+        let root = PathBuf::from(&active.path);
         let exists = root.is_dir();
         if !exists {
             if active.available {
@@ -197,29 +352,28 @@ impl State {
             }
             active.available = false;
             active.watcher = None;
+            self.set_state(id, FolderState::Unavailable);
             return;
         }
         let came_back = !active.available;
         active.available = true;
-        if active.folder.options.poll {
+        if active.options.poll {
+            self.set_state(id, FolderState::Polling);
             self.scan(id);
             return;
         }
         if active.watcher.is_none() {
-            match start_watcher(
-                id,
-                &root,
-                active.folder.options.recursive,
-                self.sender.clone(),
-            ) {
+            match start_watcher(id, &root, active.options.recursive, self.sender.clone()) {
                 Ok(watcher) => active.watcher = Some(watcher),
                 Err(error) => {
                     tracing::warn!(folder = %root.display(), %error, "cannot watch the folder; scanning it every few seconds instead");
+                    self.set_state(id, FolderState::Polling);
                     self.scan(id);
                     return;
                 }
             }
         }
+        self.set_state(id, FolderState::Watching);
         if came_back {
             tracing::info!(folder = %root.display(), "watching folder");
             self.scan(id);
@@ -231,12 +385,12 @@ impl State {
         let Some(active) = self.folders.get(&id) else {
             return;
         };
-        let depth = if active.folder.options.recursive {
+        let depth = if active.options.recursive {
             usize::MAX
         } else {
             1
         };
-        let files: Vec<PathBuf> = walkdir::WalkDir::new(&active.folder.path)
+        let files: Vec<PathBuf> = walkdir::WalkDir::new(&active.path)
             .max_depth(depth)
             .into_iter()
             .filter_map(Result::ok)
@@ -291,7 +445,7 @@ impl State {
                 let stable_ms = self
                     .folders
                     .get(&pending.folder)
-                    .map_or(2000, |a| a.folder.options.stable_ms);
+                    .map_or(2000, |a| a.options.stable_ms);
                 if pending.size > 0 && pending.since.elapsed() >= Duration::from_millis(stable_ms) {
                     ready.push((path.clone(), pending.folder, pending.size, pending.mtime_ms));
                     false
@@ -305,16 +459,13 @@ impl State {
             let Some(active) = self.folders.get(&folder) else {
                 continue;
             };
-            let options = &active.folder.options;
+            let options = &active.options;
             let job = NewJob {
                 source_path: path.display().to_string(),
                 origin: Origin::Folder,
                 folder_id: Some(folder),
-                options: JobOptions {
-                    model: options.model.clone(),
-                    language: options.language.clone(),
-                    ..JobOptions::default()
-                },
+                options: serde_json::to_value(options.transcribe_options())
+                    .unwrap_or(serde_json::Value::Null),
                 metadata: options.metadata.clone(),
             };
             match self
@@ -324,6 +475,12 @@ impl State {
                 Ok(Some(id)) => {
                     tracing::info!(job = id, path = %path.display(), "new file queued");
                     queued += 1;
+                    match self.store.job(id) {
+                        Ok(record) => (self.sinks.queued)(record),
+                        Err(error) => {
+                            tracing::warn!(%error, job = id, "cannot read the queued job")
+                        }
+                    }
                 }
                 Ok(None) => {}
                 Err(error) => {

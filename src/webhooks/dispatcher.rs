@@ -1,6 +1,6 @@
 //! The dispatcher: leases due messages from the outbox and sends them, each endpoint
 //! with at most its `max_concurrency` requests in flight, so a slow endpoint never holds
-//! up another. `hookscribe run` and the desktop app embed it.
+//! up another. `hookscribe run` and the desktop app embed it (through the engine).
 //!
 //! Everything is in SQLite first: a message is leased before it is sent and its attempt
 //! is logged in the same transaction that schedules the next one. A process killed
@@ -13,25 +13,21 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use tokio::sync::{broadcast, Notify};
+use tokio::sync::Notify;
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
-use super::policy::{random_unit, RetrySchedule, Verdict};
-use super::sender::{AttemptResult, Sender};
+use super::config::DeliveryConfig;
+use super::policy::{self, NextStep, RetrySchedule};
+use super::sender::{AttemptResult, Claim, Sender};
 use super::WebhookError;
 use crate::home::Home;
-use crate::jobs::JobEvent;
-use crate::settings::Settings;
-use crate::store::jobs::{now_ms, JobId};
-use crate::store::webhooks::{
-    Claim, DeliveryStatus, DisablePolicy, EndpointId, MessageId, NextStep, Recorded,
-};
-use crate::store::{Store, StoreError};
+use hookscribe_store::delivery::{Lease, Recorded};
+use hookscribe_store::endpoints::EndpointId;
+use hookscribe_store::jobs::JobId;
+use hookscribe_store::messages::{MessageId, MessageStatus};
+use hookscribe_store::{now_ms, Store, StoreError};
 
-/// An endpoint is disabled automatically only after at least this many failures in a
-/// row (and `webhooks.disable_after` without a success).
-const DISABLE_MIN_FAILURES: i64 = 10;
 /// How often the delivery log is pruned.
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
@@ -43,7 +39,8 @@ pub enum DeliveryEvent {
         message: MessageId,
         endpoint: EndpointId,
         job: Option<JobId>,
-        status: DeliveryStatus,
+        /// The message's status as committed after the attempt.
+        status: MessageStatus,
         response_status: Option<u16>,
         summary: String,
     },
@@ -55,7 +52,10 @@ pub enum DeliveryEvent {
     },
 }
 
-#[derive(Debug, Clone)]
+/// Where delivery events go.
+pub type DeliverySink = Arc<dyn Fn(DeliveryEvent) + Send + Sync>;
+
+#[derive(Clone)]
 pub struct DispatcherConfig {
     pub home: Home,
     /// How often to check whether another process wrote to the database (cheap: one
@@ -64,6 +64,7 @@ pub struct DispatcherConfig {
     /// The longest the dispatcher sleeps without reading the outbox (leases of other
     /// processes running out, clock changes).
     pub poll_interval: Duration,
+    pub on_event: DeliverySink,
 }
 
 impl DispatcherConfig {
@@ -72,6 +73,7 @@ impl DispatcherConfig {
             home,
             change_check: Duration::from_millis(50),
             poll_interval: Duration::from_secs(2),
+            on_event: Arc::new(|_| {}),
         }
     }
 }
@@ -81,18 +83,19 @@ struct Shared {
     store: Mutex<Store>,
     stop: AtomicBool,
     wake: Notify,
-    events: broadcast::Sender<DeliveryEvent>,
 }
 
 pub struct Dispatcher {
     shared: Arc<Shared>,
-    runtime: tokio::runtime::Handle,
     thread: Option<JoinHandle<()>>,
 }
 
 impl Dispatcher {
-    /// Clears leases left by dead processes and starts sending.
-    pub fn start(config: DispatcherConfig) -> Result<Self, WebhookError> {
+    /// Clears leases left by dead processes and starts sending on `runtime`.
+    pub fn start(
+        config: DispatcherConfig,
+        runtime: tokio::runtime::Handle,
+    ) -> Result<Self, WebhookError> {
         let store = Store::open(&config.home.database_path())?;
         let released = store.release_leases(false)?;
         if released > 0 {
@@ -101,23 +104,16 @@ impl Dispatcher {
                 "deliveries interrupted by a previous run will be sent again"
             );
         }
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("webhooks")
-            .enable_all()
-            .build()
-            .map_err(WebhookError::Start)?;
-        let handle = runtime.handle().clone();
-        let (events, _) = broadcast::channel(1024);
         let shared = Arc::new(Shared {
             config,
             store: Mutex::new(store),
             stop: AtomicBool::new(false),
             wake: Notify::new(),
-            events,
         });
         let sender = Sender::new()?;
         let loop_shared = shared.clone();
+        // The loop runs on the engine's runtime; this thread only waits for it, so that
+        // shutdown can join it from any (non-async) thread.
         let thread = std::thread::Builder::new()
             .name("webhook-dispatcher".into())
             .spawn(move || runtime.block_on(dispatch_loop(loop_shared, sender)))
@@ -125,54 +121,40 @@ impl Dispatcher {
         tracing::info!("webhook dispatcher started");
         Ok(Self {
             shared,
-            runtime: handle,
             thread: Some(thread),
         })
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<DeliveryEvent> {
-        self.shared.events.subscribe()
-    }
-
-    /// Looks for due messages now (a job just finished in this process).
-    pub fn wake(&self) {
-        self.shared.wake.notify_one();
-    }
-
-    /// Wakes the dispatcher whenever the queue finishes a job, so its messages go out
-    /// at once instead of at the next poll.
-    pub fn follow(&self, mut jobs: broadcast::Receiver<JobEvent>) {
-        let shared = self.shared.clone();
-        self.runtime.spawn(async move {
-            loop {
-                match jobs.recv().await {
-                    Ok(JobEvent::Completed { .. } | JobEvent::Failed { .. }) => {
-                        shared.wake.notify_one()
-                    }
-                    Ok(_) => {}
-                    Err(broadcast::error::RecvError::Lagged(_)) => shared.wake.notify_one(),
-                    Err(broadcast::error::RecvError::Closed) => return,
-                }
+    /// A handle that makes the dispatcher look for due messages now (a job just finished
+    /// in this process, a message was replayed).
+    pub fn waker(&self) -> impl Fn() + Send + Sync + 'static {
+        let shared = Arc::downgrade(&self.shared);
+        move || {
+            if let Some(shared) = shared.upgrade() {
+                shared.wake.notify_one();
             }
-        });
+        }
     }
 
     /// Stops sending; attempts in flight are abandoned and their messages released, so
     /// the next start sends them again.
     pub fn shutdown(mut self) {
-        self.shared.stop.store(true, Ordering::SeqCst);
-        self.shared.wake.notify_one();
+        self.stop();
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
         tracing::info!("webhook dispatcher stopped");
     }
+
+    fn stop(&self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        self.shared.wake.notify_one();
+    }
 }
 
 impl Drop for Dispatcher {
     fn drop(&mut self) {
-        self.shared.stop.store(true, Ordering::SeqCst);
-        self.shared.wake.notify_one();
+        self.stop();
     }
 }
 
@@ -212,8 +194,8 @@ async fn dispatch_loop(shared: Arc<Shared>, sender: Sender) {
         })
         .await;
         let (version, next_due) = match round {
-            Ok((version, claims, next_due)) => {
-                for claim in claims {
+            Ok((version, leases, next_due)) => {
+                for claim in leases.into_iter().filter_map(read_claim) {
                     in_flight.spawn(deliver(shared.clone(), sender.clone(), claim));
                 }
                 (Some(version), next_due)
@@ -265,9 +247,8 @@ async fn written_elsewhere(shared: &Arc<Shared>, seen: Option<i64>) {
 
 async fn prune(shared: &Arc<Shared>) {
     let result = with_store(shared, |store| {
-        let retention = Settings::new(store).duration("webhooks.retention")?;
-        let removed = store.prune_deliveries(now_ms() - retention.as_millis() as i64)?;
-        Ok::<_, WebhookError>(removed)
+        let retention = DeliveryConfig::read(store)?.retention;
+        store.prune_deliveries(now_ms() - retention.as_millis() as i64)
     })
     .await;
     match result {
@@ -277,20 +258,16 @@ async fn prune(shared: &Arc<Shared>) {
     }
 }
 
-/// The retry schedule and auto-disable policy, as set now.
-fn policy(store: &Store) -> (RetrySchedule, DisablePolicy) {
-    let settings = Settings::new(store);
-    let schedule = settings.retry_schedule().unwrap_or_default();
-    let after = settings
-        .duration("webhooks.disable_after")
-        .unwrap_or(Duration::from_secs(5 * 86_400));
-    (
-        schedule,
-        DisablePolicy {
-            after,
-            min_failures: DISABLE_MIN_FAILURES,
-        },
-    )
+/// A lease with its endpoint read; a damaged endpoint row is reported and skipped (its
+/// lease runs out and the message is tried again later).
+fn read_claim(lease: Lease) -> Option<Claim> {
+    match Claim::new(lease) {
+        Ok(claim) => Some(claim),
+        Err(error) => {
+            tracing::error!(%error, "cannot send a webhook message");
+            None
+        }
+    }
 }
 
 /// A sending slot: delivers `claim`, then whatever due message of the same endpoint
@@ -301,9 +278,9 @@ async fn deliver(shared: Arc<Shared>, sender: Sender, claim: Claim) {
         // (`message` is tracing's name for an event's text, so the id is `delivery`.)
         let span = tracing::info_span!(
             "delivery",
-            delivery = claim.message.id,
+            delivery = claim.message_id(),
             endpoint = claim.endpoint.id,
-            job = claim.message.job_id
+            job = claim.lease.message.job_id
         );
         next = attempt_and_record(&shared, &sender, claim)
             .instrument(span)
@@ -328,32 +305,27 @@ async fn attempt_and_record(shared: &Arc<Shared>, sender: &Sender, claim: Claim)
         }
     };
     report(&claim, &result, &step);
-    let status = match step {
-        NextStep::Delivered => DeliveryStatus::Delivered,
-        NextStep::RetryAt(_) => DeliveryStatus::Pending,
-        _ => DeliveryStatus::Failed,
-    };
-    let _ = shared.events.send(DeliveryEvent::Attempted {
-        message: claim.message.id,
+    (shared.config.on_event)(DeliveryEvent::Attempted {
+        message: claim.message_id(),
         endpoint: claim.endpoint.id,
-        job: claim.message.job_id,
-        status,
+        job: claim.lease.message.job_id,
+        status: recorded.status,
         response_status: result.record.response_status,
         summary: result.summary.clone(),
     });
     if let Some(reason) = recorded.disabled {
         tracing::warn!(url = %claim.endpoint.settings.url, %reason, "webhook endpoint disabled; its new messages are held until it is enabled again (`hookscribe webhooks enable {}`)", claim.endpoint.id);
-        let _ = shared.events.send(DeliveryEvent::EndpointDisabled {
+        (shared.config.on_event)(DeliveryEvent::EndpointDisabled {
             endpoint: claim.endpoint.id,
             url: claim.endpoint.settings.url.clone(),
             reason,
         });
     }
-    recorded.next
+    recorded.next.and_then(read_claim)
 }
 
-/// Decides the next step and records the attempt (leasing the endpoint's next due
-/// message with `then_claim`).
+/// Decides where the message goes and records the attempt (leasing the endpoint's next
+/// due message with `then_claim`).
 async fn record(
     shared: &Arc<Shared>,
     claim: Claim,
@@ -361,45 +333,48 @@ async fn record(
     then_claim: bool,
 ) -> Result<(NextStep, Recorded), WebhookError> {
     with_store(shared, move |store| {
-        let (schedule, disable) = policy(store);
-        let step = next_step(&claim, &result, &schedule, now_ms());
-        let recorded = store.record_attempt(&claim, &result.record, &step, disable, then_claim)?;
-        Ok::<_, StoreError>((step, recorded))
+        let config = DeliveryConfig::read(store)?;
+        record_with(
+            store,
+            &claim,
+            &result,
+            &config.schedule,
+            &config,
+            then_claim,
+        )
     })
     .await
 }
 
-/// Where a message goes after an attempt with this result.
-pub fn next_step(
+/// Records one attempt with the policy's decision; returns the step taken.
+fn record_with(
+    store: &mut Store,
     claim: &Claim,
     result: &AttemptResult,
     schedule: &RetrySchedule,
-    now: i64,
-) -> NextStep {
-    let attempts = claim.message.attempts as u32 + 1;
-    match &result.verdict {
-        Verdict::Delivered => NextStep::Delivered,
-        Verdict::Gone => NextStep::FailedAndDisable(format!(
-            "{}: the receiver says this endpoint is gone for good",
-            result.summary
-        )),
-        Verdict::Final => NextStep::Failed(result.summary.clone()),
-        Verdict::Retry { after } => match schedule.next_delay(attempts, random_unit()) {
-            Some(delay) => {
-                let delay = after.unwrap_or(delay);
-                NextStep::RetryAt(now + delay.as_millis() as i64)
-            }
-            None => NextStep::Failed(format!(
-                "{}; gave up after {attempts} attempt{}",
-                result.summary,
-                if attempts == 1 { "" } else { "s" }
-            )),
-        },
-    }
+    config: &DeliveryConfig,
+    then_claim: bool,
+) -> Result<(NextStep, Recorded), StoreError> {
+    let now = now_ms();
+    let step = policy::next_step(
+        claim.lease.message.attempts,
+        &result.verdict,
+        &result.summary,
+        schedule,
+        now,
+    );
+    let error = result.record.error.clone();
+    let recorded = store.record_attempt(
+        &claim.lease,
+        &result.record,
+        |health| policy::decide(&step, error.as_deref(), health, config.disable, now),
+        then_claim,
+    )?;
+    Ok((step, recorded))
 }
 
 fn report(claim: &Claim, result: &AttemptResult, step: &NextStep) {
-    let attempt = claim.message.attempts + 1;
+    let attempt = claim.lease.message.attempts + 1;
     let ms = result.record.duration_ms;
     match step {
         NextStep::Delivered => {
@@ -410,22 +385,28 @@ fn report(claim: &Claim, result: &AttemptResult, step: &NextStep) {
             tracing::warn!(attempt, ms, summary = %result.summary, retry_in = %humantime::format_duration(wait), "webhook attempt failed; will retry")
         }
         NextStep::Failed(reason) | NextStep::FailedAndDisable(reason) => {
-            tracing::warn!(attempt, ms, %reason, "webhook delivery failed (kept in the log; `hookscribe deliveries replay {}` sends it again)", claim.message.id)
+            tracing::warn!(attempt, ms, %reason, "webhook delivery failed (kept in the log; `hookscribe deliveries replay {}` sends it again)", claim.message_id())
         }
     }
 }
 
 /// Sends one message now, outside any dispatcher (`webhooks test`): a single attempt,
-/// no retries. Returns the attempt and where the message ended up.
+/// no retries. Returns the attempt and the message's status after it.
 pub async fn send_once(
     store: &mut Store,
     message: MessageId,
-) -> Result<(AttemptResult, NextStep), WebhookError> {
-    let claim = store.claim_now(message)?;
+) -> Result<(AttemptResult, MessageStatus), WebhookError> {
+    let claim = Claim::new(store.claim_now(message)?)?;
     let sender = Sender::new()?;
     let result = sender.attempt(&claim).await;
-    let (_, disable) = policy(store);
-    let step = next_step(&claim, &result, &RetrySchedule::none(), now_ms());
-    store.record_attempt(&claim, &result.record, &step, disable, false)?;
-    Ok((result, step))
+    let config = DeliveryConfig::read(store)?;
+    let (_, recorded) = record_with(
+        store,
+        &claim,
+        &result,
+        &RetrySchedule::none(),
+        &config,
+        false,
+    )?;
+    Ok((result, recorded.status))
 }

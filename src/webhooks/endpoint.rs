@@ -1,8 +1,212 @@
-//! Checking what a user types for an endpoint: its URL, custom headers and events.
+//! Webhook endpoints as the webhooks layer sees them: what a user chose, the signing
+//! secret(s), health; checking what a user types for one (URL, headers, events); and the
+//! conversion to and from the store's rows.
 
-use super::payload::EventType;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::payload::{EventType, Format};
+use super::signing::Secret;
 use super::WebhookError;
-use crate::store::webhooks::CustomHeader;
+use hookscribe_store::endpoints::{EndpointFields, EndpointId, EndpointRecord};
+
+/// What secret header values look like in views and the delivery log.
+pub const MASK: &str = "••••••";
+
+/// A custom request header. Values of secret headers are never shown or logged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct CustomHeader {
+    pub name: String,
+    pub value: String,
+    #[serde(default)]
+    pub secret: bool,
+}
+
+impl CustomHeader {
+    /// Header names that carry credentials: masked even when not marked secret.
+    fn name_is_sensitive(name: &str) -> bool {
+        let name = name.to_ascii_lowercase();
+        [
+            "authorization",
+            "cookie",
+            "token",
+            "secret",
+            "key",
+            "password",
+            "signature",
+        ]
+        .iter()
+        .any(|word| name.contains(word))
+            && !name.starts_with("webhook-")
+    }
+
+    pub fn is_secret(&self) -> bool {
+        self.secret || Self::name_is_sensitive(&self.name)
+    }
+
+    /// The value as shown to users and stored in the delivery log.
+    pub fn shown_value(&self) -> &str {
+        if self.is_secret() {
+            MASK
+        } else {
+            &self.value
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Disabled {
+    /// Unix milliseconds.
+    pub at: i64,
+    pub reason: String,
+}
+
+/// A webhook endpoint: what the user chose, its signing secret(s), and its health (which
+/// decides automatic disabling).
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub id: EndpointId,
+    pub settings: EndpointSettings,
+    pub secret: Secret,
+    /// The secret before the last rotation, and until when it still signs.
+    pub previous_secret: Option<(Secret, i64)>,
+    pub disabled: Option<Disabled>,
+    pub consecutive_failures: i64,
+    pub failing_since: Option<i64>,
+    pub last_success_at: Option<i64>,
+    pub created_at: i64,
+}
+
+/// What a user chooses for an endpoint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EndpointSettings {
+    pub url: String,
+    pub description: String,
+    pub events: Vec<EventType>,
+    pub format: Format,
+    pub headers: Vec<CustomHeader>,
+    pub timeout: Duration,
+    pub max_concurrency: u32,
+}
+
+/// Bounds on what a user may choose.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
+pub const MIN_TIMEOUT: Duration = Duration::from_millis(100);
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(300);
+pub const DEFAULT_CONCURRENCY: u32 = 4;
+pub const MAX_CONCURRENCY: u32 = 64;
+/// The longest description kept.
+pub const MAX_DESCRIPTION_CHARS: usize = 500;
+
+impl EndpointSettings {
+    /// An endpoint at `url` with every default.
+    pub fn new(url: String) -> Self {
+        Self {
+            url,
+            description: String::new(),
+            events: EventType::SUBSCRIBABLE.to_vec(),
+            format: Format::Full,
+            headers: Vec::new(),
+            timeout: DEFAULT_TIMEOUT,
+            max_concurrency: DEFAULT_CONCURRENCY,
+        }
+    }
+
+    /// Checks the ranges and lengths a user could get wrong.
+    pub fn check(&self) -> Result<(), WebhookError> {
+        check_url(&self.url)?;
+        if self.timeout < MIN_TIMEOUT || self.timeout > MAX_TIMEOUT {
+            return Err(WebhookError::BadTimeout(self.timeout));
+        }
+        if !(1..=MAX_CONCURRENCY).contains(&self.max_concurrency) {
+            return Err(WebhookError::BadConcurrency(self.max_concurrency));
+        }
+        if self.description.chars().count() > MAX_DESCRIPTION_CHARS {
+            return Err(WebhookError::BadDescription);
+        }
+        Ok(())
+    }
+
+    pub fn to_fields(&self) -> EndpointFields {
+        EndpointFields {
+            url: self.url.clone(),
+            description: self.description.clone(),
+            events: self.events.iter().map(|e| e.as_str().to_string()).collect(),
+            format: self.format.as_str().to_string(),
+            headers: serde_json::to_value(&self.headers)
+                .unwrap_or(serde_json::Value::Array(Vec::new())),
+            timeout_ms: self.timeout.as_millis() as i64,
+            max_concurrency: i64::from(self.max_concurrency),
+        }
+    }
+
+    fn from_fields(id: EndpointId, fields: &EndpointFields) -> Result<Self, WebhookError> {
+        let headers =
+            serde_json::from_value(fields.headers.clone()).map_err(|_| WebhookError::Corrupt {
+                endpoint: id,
+                what: "headers",
+            })?;
+        Ok(Self {
+            url: fields.url.clone(),
+            description: fields.description.clone(),
+            events: fields
+                .events
+                .iter()
+                .filter_map(|e| EventType::parse(e))
+                .collect(),
+            format: Format::parse(&fields.format).unwrap_or_default(),
+            headers,
+            timeout: Duration::from_millis(fields.timeout_ms.max(1) as u64),
+            max_concurrency: fields.max_concurrency.clamp(1, 1000) as u32,
+        })
+    }
+}
+
+impl Endpoint {
+    pub fn subscribes(&self, event: EventType) -> bool {
+        event == EventType::WebhookTest || self.settings.events.contains(&event)
+    }
+
+    /// The secrets that sign an attempt made at `now_ms`: the current one, and the
+    /// previous one during its grace period.
+    pub fn signing_secrets(&self, now_ms: i64) -> Vec<&Secret> {
+        let mut secrets = vec![&self.secret];
+        if let Some((previous, until)) = &self.previous_secret {
+            if now_ms < *until {
+                secrets.push(previous);
+            }
+        }
+        secrets
+    }
+
+    /// Reads a stored endpoint; a row whose secret or headers do not parse is reported,
+    /// never used to sign with something else.
+    pub fn from_record(record: &EndpointRecord) -> Result<Self, WebhookError> {
+        let corrupt = |what| WebhookError::Corrupt {
+            endpoint: record.id,
+            what,
+        };
+        Ok(Self {
+            id: record.id,
+            settings: EndpointSettings::from_fields(record.id, &record.fields)?,
+            secret: Secret::parse(&record.secret).map_err(|_| corrupt("secret"))?,
+            previous_secret: match (&record.previous_secret, record.previous_secret_until) {
+                (Some(text), Some(until)) => Secret::parse(text).ok().map(|s| (s, until)),
+                _ => None,
+            },
+            disabled: record.disabled_at.map(|at| Disabled {
+                at,
+                reason: record.disabled_reason.clone().unwrap_or_default(),
+            }),
+            consecutive_failures: record.consecutive_failures,
+            failing_since: record.failing_since,
+            last_success_at: record.last_success_at,
+            created_at: record.created_at,
+        })
+    }
+}
 
 /// Headers Hookscribe sets on every request; a custom header may not replace them.
 const RESERVED: &[&str] = &[
@@ -43,12 +247,23 @@ pub fn parse_header(text: &str, secret: bool) -> Result<CustomHeader, WebhookErr
     let (name, value) = text
         .split_once(':')
         .ok_or_else(|| WebhookError::BadHeader(text.to_string()))?;
+    check_header(name, value, secret).map_err(|error| match error {
+        WebhookError::BadHeader(_) => WebhookError::BadHeader(text.to_string()),
+        other => other,
+    })
+}
+
+/// A header from its name and value; `secret` marks a value never to show.
+pub fn check_header(name: &str, value: &str, secret: bool) -> Result<CustomHeader, WebhookError> {
     let name = name.trim();
     let value = value.trim();
     let valid = reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_ok()
         && reqwest::header::HeaderValue::from_str(value).is_ok();
     if !valid || name.is_empty() {
-        return Err(WebhookError::BadHeader(text.to_string()));
+        return Err(WebhookError::BadHeader(format!(
+            "{name}: {}",
+            if secret { MASK } else { value }
+        )));
     }
     if RESERVED.contains(&name.to_ascii_lowercase().as_str()) {
         return Err(WebhookError::ReservedHeader(name.to_string()));

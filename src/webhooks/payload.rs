@@ -5,10 +5,12 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
+use ts_rs::TS;
 
 use crate::asr::Segment;
+pub use hookscribe_types::time::rfc3339_ms;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 pub enum EventType {
     #[serde(rename = "transcription.completed")]
     TranscriptionCompleted,
@@ -49,8 +51,9 @@ impl std::fmt::Display for EventType {
 }
 
 /// How an endpoint wants its bodies shaped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
+#[ts(rename = "BodyFormat")]
 pub enum Format {
     /// Everything: text, segments, source, metadata, timings.
     #[default]
@@ -71,12 +74,21 @@ impl Format {
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        match text {
+        match text.trim() {
             "full" => Some(Self::Full),
             "compact" => Some(Self::Compact),
             "flat" => Some(Self::Flat),
             _ => None,
         }
+    }
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Self::parse(text)
+            .ok_or_else(|| format!("unknown body format '{text}'; choose full, compact or flat"))
     }
 }
 
@@ -140,12 +152,6 @@ impl JobFacts {
             JobOutcome::Failed { .. } => "failed",
         }
     }
-}
-
-/// RFC 3339 (UTC, milliseconds) from unix milliseconds.
-pub fn rfc3339_ms(unix_ms: i64) -> String {
-    let time = std::time::UNIX_EPOCH + std::time::Duration::from_millis(unix_ms.max(0) as u64);
-    humantime::format_rfc3339_millis(time).to_string()
 }
 
 /// The body of a job event in `format`, as bytes ready to sign and send.

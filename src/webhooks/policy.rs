@@ -1,4 +1,6 @@
-//! Delivery policy: what an attempt's result means and when to try again.
+//! Delivery policy: what an attempt's result means and when to try again. Everything
+//! about a delivery's next state is decided here ([`next_step`], then [`decide`] with the
+//! endpoint's health as the store reads it); the store only writes the decision.
 //!
 //! - 2xx: delivered.
 //! - 408, 409, 425, 429 and 5xx, timeouts, connection errors: retried on the schedule
@@ -9,17 +11,24 @@
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
-/// Default waits after the first, second, … failed attempt.
-pub const DEFAULT_SCHEDULE: &str = "5s,5m,30m,2h,5h,10h,10h";
+use super::config::DEFAULT_SCHEDULE;
+use hookscribe_store::delivery::{Decision, EndpointHealth};
+use hookscribe_store::messages::MessageStatus;
+
+/// An endpoint is disabled automatically only after at least this many failures in a
+/// row (and `webhooks.disable_after` without a success).
+pub const DISABLE_MIN_FAILURES: i64 = 10;
 /// ±20% so endpoints that failed together are not all retried in the same second.
 const JITTER: f64 = 0.2;
 /// The longest `Retry-After` Hookscribe waits.
 pub const RETRY_AFTER_CAP: Duration = Duration::from_secs(3600);
 
 /// Why an attempt did not deliver.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
+#[ts(rename = "AttemptErrorKind")]
 pub enum ErrorKind {
     Dns,
     Connect,
@@ -149,6 +158,116 @@ impl RetrySchedule {
     }
 }
 
+/// When a failing endpoint is disabled automatically.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DisablePolicy {
+    pub after: Duration,
+    pub min_failures: i64,
+}
+
+/// Where a message goes after an attempt, before the endpoint's state is considered.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NextStep {
+    Delivered,
+    RetryAt(i64),
+    /// A dead letter, with the reason shown in the log.
+    Failed(String),
+    /// Failed, and the endpoint is disabled with this reason.
+    FailedAndDisable(String),
+}
+
+/// The step after the attempt number `attempts_before + 1` ended with `verdict`
+/// (`summary` says how, in one line).
+pub fn next_step(
+    attempts_before: i64,
+    verdict: &Verdict,
+    summary: &str,
+    schedule: &RetrySchedule,
+    now: i64,
+) -> NextStep {
+    let attempts = attempts_before.max(0) as u32 + 1;
+    match verdict {
+        Verdict::Delivered => NextStep::Delivered,
+        Verdict::Gone => NextStep::FailedAndDisable(format!(
+            "{summary}: the receiver says this endpoint is gone for good"
+        )),
+        Verdict::Final => NextStep::Failed(summary.to_string()),
+        Verdict::Retry { after } => match schedule.next_delay(attempts, random_unit()) {
+            Some(delay) => {
+                let delay = after.unwrap_or(delay);
+                NextStep::RetryAt(now + delay.as_millis() as i64)
+            }
+            None => NextStep::Failed(format!(
+                "{summary}; gave up after {attempts} attempt{}",
+                if attempts == 1 { "" } else { "s" }
+            )),
+        },
+    }
+}
+
+/// The message's next state and whether the endpoint is disabled, given the endpoint's
+/// health before this attempt. A retry for a disabled endpoint (or one this attempt
+/// disables) is held until the endpoint is enabled again.
+pub fn decide(
+    step: &NextStep,
+    error: Option<&str>,
+    health: &EndpointHealth,
+    policy: DisablePolicy,
+    now: i64,
+) -> Decision {
+    match step {
+        NextStep::Delivered => Decision {
+            status: MessageStatus::Delivered,
+            next_attempt_at: None,
+            last_error: None,
+            disable: None,
+        },
+        NextStep::RetryAt(at) => {
+            let disable = disable_reason(health, policy, now);
+            let held = health.disabled || disable.is_some();
+            Decision {
+                status: if held {
+                    MessageStatus::Held
+                } else {
+                    MessageStatus::Pending
+                },
+                next_attempt_at: Some(*at),
+                last_error: error.map(str::to_string),
+                disable,
+            }
+        }
+        NextStep::Failed(reason) => Decision {
+            status: MessageStatus::Failed,
+            next_attempt_at: None,
+            last_error: Some(reason.clone()),
+            disable: disable_reason(health, policy, now),
+        },
+        NextStep::FailedAndDisable(reason) => Decision {
+            status: MessageStatus::Failed,
+            next_attempt_at: None,
+            last_error: Some(reason.clone()),
+            disable: (!health.disabled).then(|| reason.clone()),
+        },
+    }
+}
+
+/// Why a failing endpoint is disabled now, counting the attempt being recorded; `None`
+/// while it has not failed long and often enough (or is disabled already).
+fn disable_reason(health: &EndpointHealth, policy: DisablePolicy, now: i64) -> Option<String> {
+    if health.disabled {
+        return None;
+    }
+    let failures = health.consecutive_failures + 1;
+    let since = health.failing_since.unwrap_or(now);
+    let failing_for = Duration::from_millis((now - since).max(0) as u64);
+    (failures >= policy.min_failures && failing_for >= policy.after).then(|| {
+        format!(
+            "no successful delivery for {} ({failures} failed attempts in a row)",
+            humantime::format_duration(Duration::from_secs(failing_for.as_secs()))
+        )
+    })
+}
+
 /// A uniform random number in [0, 1) (for jitter; falls back to the middle).
 pub fn random_unit() -> f64 {
     let mut bytes = [0u8; 4];
@@ -217,6 +336,107 @@ mod tests {
         assert_eq!(schedule.next_delay(8, 0.5), None);
         assert_eq!(schedule.next_delay(0, 0.5), None);
         assert_eq!(schedule.to_text(), "5s,5m,30m,2h,5h,10h,10h");
+    }
+
+    fn health(failures: i64, since: Option<i64>, disabled: bool) -> EndpointHealth {
+        EndpointHealth {
+            removed: false,
+            disabled,
+            consecutive_failures: failures,
+            failing_since: since,
+        }
+    }
+
+    const POLICY: DisablePolicy = DisablePolicy {
+        after: Duration::from_secs(3600),
+        min_failures: 10,
+    };
+
+    #[test]
+    fn retries_are_held_once_the_endpoint_is_disabled() {
+        let now = 10_000_000;
+        let retry = NextStep::RetryAt(now + 5000);
+        let fresh = decide(
+            &retry,
+            Some("HTTP 500"),
+            &health(0, None, false),
+            POLICY,
+            now,
+        );
+        assert_eq!(fresh.status, MessageStatus::Pending);
+        assert_eq!(fresh.next_attempt_at, Some(now + 5000));
+        assert_eq!(fresh.last_error.as_deref(), Some("HTTP 500"));
+        assert_eq!(fresh.disable, None);
+        let disabled = decide(
+            &retry,
+            Some("HTTP 500"),
+            &health(3, Some(0), true),
+            POLICY,
+            now,
+        );
+        assert_eq!(disabled.status, MessageStatus::Held);
+        assert_eq!(disabled.disable, None, "already disabled");
+    }
+
+    #[test]
+    fn an_endpoint_is_disabled_after_enough_failures_for_long_enough() {
+        let now = 10_000_000;
+        let long_ago = Some(now - 3_600_000);
+        let retry = NextStep::RetryAt(now + 5000);
+        // Nine failures so far: the tenth does it, and the retry is held.
+        let tenth = decide(&retry, None, &health(9, long_ago, false), POLICY, now);
+        assert_eq!(tenth.status, MessageStatus::Held);
+        assert!(tenth
+            .disable
+            .unwrap()
+            .contains("no successful delivery for 1h (10 failed attempts in a row)"));
+        // Many failures, but not for long enough yet.
+        let recent = decide(
+            &retry,
+            None,
+            &health(50, Some(now - 1000), false),
+            POLICY,
+            now,
+        );
+        assert_eq!(
+            (recent.status, recent.disable),
+            (MessageStatus::Pending, None)
+        );
+        let gone = decide(
+            &NextStep::FailedAndDisable("HTTP 410 Gone".into()),
+            None,
+            &health(0, None, false),
+            POLICY,
+            now,
+        );
+        assert_eq!(gone.status, MessageStatus::Failed);
+        assert_eq!(gone.disable.as_deref(), Some("HTTP 410 Gone"));
+    }
+
+    #[test]
+    fn the_schedule_decides_until_it_runs_out() {
+        let schedule = RetrySchedule::parse("1s").unwrap();
+        let retry = Verdict::Retry { after: None };
+        assert!(matches!(
+            next_step(0, &retry, "HTTP 500", &schedule, 0),
+            NextStep::RetryAt(at) if (800..=1200).contains(&at)
+        ));
+        assert_eq!(
+            next_step(1, &retry, "HTTP 500", &schedule, 0),
+            NextStep::Failed("HTTP 500; gave up after 2 attempts".into())
+        );
+        let later = Verdict::Retry {
+            after: Some(Duration::from_secs(30)),
+        };
+        assert_eq!(
+            next_step(0, &later, "HTTP 429", &schedule, 0),
+            NextStep::RetryAt(30_000),
+            "Retry-After replaces the schedule's wait"
+        );
+        assert_eq!(
+            next_step(0, &Verdict::Final, "HTTP 400", &schedule, 0),
+            NextStep::Failed("HTTP 400".into())
+        );
     }
 
     #[test]

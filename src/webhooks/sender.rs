@@ -5,11 +5,30 @@ use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
+use super::endpoint::Endpoint;
 use super::policy::{judge_status, ErrorKind, Verdict};
 use super::signing::signature_header;
 use super::WebhookError;
-use crate::store::jobs::now_ms;
-use crate::store::webhooks::{AttemptRecord, Claim};
+use hookscribe_store::delivery::{Lease, NewAttempt};
+use hookscribe_store::now_ms;
+
+/// A leased message with its endpoint read: what one attempt sends.
+#[derive(Debug, Clone)]
+pub struct Claim {
+    pub lease: Lease,
+    pub endpoint: Endpoint,
+}
+
+impl Claim {
+    pub fn new(lease: Lease) -> Result<Self, WebhookError> {
+        let endpoint = Endpoint::from_record(&lease.endpoint)?;
+        Ok(Self { lease, endpoint })
+    }
+
+    pub fn message_id(&self) -> i64 {
+        self.lease.message.id
+    }
+}
 
 /// How much of a response body the log keeps.
 pub const BODY_EXCERPT: usize = 4096;
@@ -19,7 +38,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// What one attempt did.
 #[derive(Debug, Clone)]
 pub struct AttemptResult {
-    pub record: AttemptRecord,
+    pub record: NewAttempt,
     pub verdict: Verdict,
     /// One line for logs and `last_error`: "HTTP 500", "timed out after 15s", …
     pub summary: String,
@@ -48,15 +67,15 @@ impl Sender {
         let timestamp = attempted_at / 1000;
         let signature = signature_header(
             &endpoint.signing_secrets(attempted_at),
-            &claim.message.webhook_id,
+            &claim.lease.message.webhook_id,
             timestamp,
-            &claim.body,
+            &claim.lease.body,
         );
         // (name, real value, value as logged)
         let mut headers: Vec<(String, String, String)> = vec![
             plain("content-type", "application/json"),
             plain("user-agent", &format!("Hookscribe/{}", crate::version())),
-            plain("webhook-id", &claim.message.webhook_id),
+            plain("webhook-id", &claim.lease.message.webhook_id),
             plain("webhook-timestamp", &timestamp.to_string()),
             plain("webhook-signature", &signature),
         ];
@@ -83,10 +102,10 @@ impl Sender {
             .post(&endpoint.settings.url)
             .headers(map)
             .timeout(endpoint.settings.timeout)
-            .body(claim.body.clone())
+            .body(claim.lease.body.clone())
             .send()
             .await;
-        let mut record = AttemptRecord {
+        let mut record = NewAttempt {
             url: endpoint.settings.url.clone(),
             attempted_at,
             duration_ms: 0,
@@ -104,7 +123,7 @@ impl Sender {
             Ok(response) => self.read_response(response, &mut record).await,
             Err(error) => {
                 let (kind, text) = describe_error(&error, endpoint.settings.timeout);
-                record.error_kind = Some(kind);
+                record.error_kind = Some(kind.as_str().to_string());
                 record.error = Some(text.clone());
                 (Verdict::Retry { after: None }, text)
             }
@@ -120,7 +139,7 @@ impl Sender {
     async fn read_response(
         &self,
         mut response: reqwest::Response,
-        record: &mut AttemptRecord,
+        record: &mut NewAttempt,
     ) -> (Verdict, String) {
         let status = response.status();
         record.response_status = Some(status.as_u16());
@@ -160,13 +179,13 @@ impl Sender {
             let text = format!(
                 "{code}: a redirect to {to}; redirects are not followed, so update the endpoint's URL"
             );
-            record.error_kind = Some(ErrorKind::Redirect);
+            record.error_kind = Some(ErrorKind::Redirect.as_str().to_string());
             record.error = Some(text.clone());
             return (Verdict::Final, text);
         }
         let verdict = judge_status(status.as_u16(), header("retry-after").as_deref());
         if verdict != Verdict::Delivered {
-            record.error_kind = Some(ErrorKind::Status);
+            record.error_kind = Some(ErrorKind::Status.as_str().to_string());
             record.error = Some(code.clone());
         }
         (verdict, code)

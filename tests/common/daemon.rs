@@ -5,8 +5,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use hookscribe::home::Home;
-use hookscribe::store::jobs::Job;
-use hookscribe::store::Store;
+use hookscribe_store::jobs::{JobRecord as Job, JobStatus};
+use hookscribe_store::Store;
 
 use super::{hookscribe_bin, run_cli};
 
@@ -90,8 +90,7 @@ pub fn wait_transcribing(home: &Home, id: i64) {
         Duration::from_secs(60),
         || {
             let j = job(home, id);
-            j.status == hookscribe::store::jobs::JobStatus::Running
-                && j.stage.as_deref() == Some("transcribing")
+            j.status == JobStatus::Running && j.stage.as_deref() == Some("transcribing")
         },
     );
 }

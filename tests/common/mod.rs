@@ -111,3 +111,31 @@ pub fn run_cli(home: &Home, args: &[&str]) -> (bool, String, String) {
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
 }
+
+/// Completes a running job the way the queue does: transcript, status and the outbox
+/// messages for every subscribed endpoint, in one transaction.
+pub fn complete_job(
+    store: &mut hookscribe_store::Store,
+    id: i64,
+    sha256: &str,
+    transcript: &hookscribe::asr::Transcript,
+) {
+    use hookscribe::webhooks::outbox::{job_messages, JobNotice};
+    let mut outbox = |finished: &hookscribe_store::messages::Finished<'_>| {
+        let notice = JobNotice {
+            transcript: Some(transcript),
+            ..JobNotice::default()
+        };
+        job_messages(
+            finished.job,
+            &notice,
+            finished.endpoints,
+            hookscribe::engine::now_ms(),
+        )
+        .map_err(|e| e.to_string())
+    };
+    store
+        .complete(id, sha256, transcript, &mut outbox)
+        .expect("complete the job")
+        .expect("the job was running");
+}

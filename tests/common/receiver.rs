@@ -20,6 +20,8 @@ pub enum Reply {
     WithHeaders(u16, Vec<(&'static str, String)>),
     /// Never answers.
     Hang,
+    /// Answers with this status after a pause (a slow receiver).
+    After(Duration, u16),
 }
 
 #[derive(Debug, Clone)]
@@ -87,6 +89,10 @@ async fn handle(
         Reply::Hang => {
             std::future::pending::<()>().await;
             unreachable!()
+        }
+        Reply::After(pause, code) => {
+            tokio::time::sleep(pause).await;
+            (StatusCode::from_u16(code).unwrap(), "slow answer").into_response()
         }
     }
 }

@@ -294,14 +294,14 @@ describe('Hookscribe desktop window', () => {
       const deadline = Date.now() + 140_000;
       let jobs = [];
       while (Date.now() < deadline) {
-        jobs = JSON.parse(execFileSync(CLI, ['jobs', 'list', '--json'], { encoding: 'utf8' }));
+        jobs = JSON.parse(execFileSync(CLI, ['jobs', 'list', '--json'], { encoding: 'utf8' })).items;
         if (jobs.some((job) => job.status === 'completed' || job.status === 'failed')) break;
         await new Promise((done) => setTimeout(done, 500));
       }
       assert.equal(jobs.length, 1, `expected one job from the watched folder, found ${JSON.stringify(jobs)}`);
       assert.equal(jobs[0].status, 'completed', `expected the job to complete, found ${JSON.stringify(jobs[0])}`);
       const shown = JSON.parse(execFileSync(CLI, ['jobs', 'show', String(jobs[0].id), '--json'], { encoding: 'utf8' }));
-      const text = shown.transcript.transcript.text.toLowerCase();
+      const text = shown.transcript.text.toLowerCase();
       assert.ok(text.includes('meeting notes'), `expected the transcript to mention "meeting notes", found ${JSON.stringify(text)}`);
     },
   );
@@ -310,7 +310,7 @@ describe('Hookscribe desktop window', () => {
     'the transcript is delivered signed to a webhook, and the window says when the endpoint is disabled',
     { skip: !(CLI && INBOX) && 'HOOKSCRIBE_CLI_BIN / HOOKSCRIBE_E2E_INBOX not set', timeout: 60_000 },
     async () => {
-      const banner = await waitForText(`#endpoint-disabled-${endpoint.id}`);
+      const banner = await waitForText(`#endpoint-disabled-${endpoint.endpoint.id}`);
       assert.ok(banner.includes(receiver.url), `expected the banner to name ${receiver.url}, found ${JSON.stringify(banner)}`);
       assert.ok(banner.includes('410'), `expected the banner to give the reason (410 Gone), found ${JSON.stringify(banner)}`);
       assert.equal(receiver.received.length, 1, 'one request, then the endpoint is disabled');

@@ -3,9 +3,21 @@ import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-li
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { emit } from '@tauri-apps/api/event';
 import App from './App.svelte';
-import type { EngineStatus } from './lib/engine';
-import { ENDPOINT_DISABLED_EVENT, type EndpointDisabled } from './lib/notifications';
-import { WEBHOOK_ATTEMPT_EVENT, type WebhookAttempt, type WebhookSummary } from './lib/webhooks';
+import type { DeliverySummary, EndpointView, EngineError, EngineEvent, EngineStatus } from './lib/bindings';
+import { endpointView } from './lib/test-fixtures';
+import { ENGINE_EVENT, ENGINE_LAGGED_EVENT } from './lib/events';
+import type { EndpointDisabled } from './lib/notifications';
+
+/** What `deliveries_summary` answers unless told: one endpoint, three messages delivered. */
+const summary: DeliverySummary = {
+  endpoints: 1,
+  enabled_endpoints: 1,
+  pending: 0,
+  delivered: 3,
+  failed: 0,
+  held: 0,
+  last_delivered_at: Date.parse('2026-11-23T17:05:36.762Z'),
+};
 
 const status: EngineStatus = {
   version: '0.1.0',
@@ -13,42 +25,57 @@ const status: EngineStatus = {
   default_model: 'tiny.en',
   default_model_installed: true,
   installed_models: ['tiny.en'],
+  running: true,
+  queued: 0,
+  running_jobs: 0,
+  failed_jobs: 0,
+  webhooks: summary,
 };
 
-/** What `webhook_summary` answers unless told: one endpoint, three messages delivered. */
-const summary: WebhookSummary = {
-  endpoints: 1,
-  enabled_endpoints: 1,
-  pending: 0,
-  delivered: 3,
-  failed: 0,
-  held: 0,
-  last_delivered_at: '2026-11-23T17:05:36.762Z',
-};
+/** An engine error, as the commands reject with. */
+function engineError(message: string): EngineError {
+  return { kind: 'unavailable', message, subject: null };
+}
+
+const endpoint = endpointView;
+
+/** The endpoint `notice` is about, disabled as it says, as `endpoints_list` gives it. */
+function disabledEndpoint(notice: EndpointDisabled): EndpointView {
+  return endpoint(notice.endpoint, {
+    url: notice.url,
+    enabled: false,
+    disabled: { at: 1_700_000_100_000, reason: notice.reason },
+  });
+}
 
 /**
- * Answers `engine_status` with `reply`, `disabled_endpoints` with `disabled` (none unless told)
- * and `webhook_summary` with `webhooks` ({@link summary} unless told); each a value, or a
+ * Answers `engine_status` with `reply`, `endpoints_list` with `endpoints` (none unless told)
+ * and `deliveries_summary` with `webhooks` ({@link summary} unless told); each a value, or a
  * function that may throw or return a promise. Events are mocked too (`listen`/`emit` work, and
  * their IPC calls are not recorded in the returned list).
  */
 function mockEngine(
   reply: EngineStatus | (() => unknown),
-  disabled: unknown[] | (() => unknown) = [],
-  webhooks: WebhookSummary | (() => unknown) = summary,
+  endpoints: unknown[] | (() => unknown) = [],
+  webhooks: DeliverySummary | (() => unknown) = summary,
 ) {
   const calls: string[] = [];
   mockIPC(
     (cmd) => {
       calls.push(cmd);
       if (cmd === 'engine_status') return typeof reply === 'function' ? reply() : reply;
-      if (cmd === 'disabled_endpoints') return typeof disabled === 'function' ? disabled() : disabled;
-      if (cmd === 'webhook_summary') return typeof webhooks === 'function' ? webhooks() : webhooks;
+      if (cmd === 'endpoints_list') return typeof endpoints === 'function' ? endpoints() : endpoints;
+      if (cmd === 'deliveries_summary') return typeof webhooks === 'function' ? webhooks() : webhooks;
       throw new Error(`unexpected command ${cmd}`);
     },
     { shouldMockEvents: true },
   );
   return calls;
+}
+
+/** Emits `payload` as the shell does with every engine event. */
+async function emitEngine(payload: EngineEvent | unknown): Promise<void> {
+  await emit(ENGINE_EVENT, payload);
 }
 
 /** A promise and the function that resolves it. */
@@ -69,7 +96,7 @@ function normalized(el: Element): string {
 
 /**
  * Records every IPC call from now on, the event plugin's included: the command, and for those
- * of the event plugin the event too (`plugin:event|listen webhook-attempt`).
+ * of the event plugin the event too (`plugin:event|listen engine-event`).
  */
 function recordIpc(): string[] {
   const internals = (window as unknown as { __TAURI_INTERNALS__: { invoke: (...a: unknown[]) => unknown } })
@@ -117,12 +144,12 @@ describe('App', () => {
     expect(screen.getByText(status.home)).toBeTruthy();
     expect(screen.queryByText('Loading…')).toBeNull();
     expect(screen.queryByRole('alert')).toBeNull();
-    // Each command is asked for once: the engine status at once, the list of disabled endpoints
-    // and the webhook summary once the listeners are set up (in either order).
+    // Each command is asked for once: the engine status at once, the list of endpoints and the
+    // delivery summary once the listeners are set up (in either order).
     await findById('webhook-summary');
     await settle();
     expect(calls[0]).toBe('engine_status');
-    expect([...calls].sort()).toEqual(['disabled_endpoints', 'engine_status', 'webhook_summary']);
+    expect([...calls].sort()).toEqual(['deliveries_summary', 'endpoints_list', 'engine_status']);
     expect(screen.queryByRole('alert')).toBeNull();
   });
 
@@ -138,7 +165,7 @@ describe('App', () => {
 
   it('shows the error in an alert when the command fails', async () => {
     mockEngine(() => {
-      throw 'database is locked';
+      throw engineError('database is locked');
     });
     render(App);
 
@@ -170,7 +197,7 @@ describe('disabled webhook endpoints', () => {
     await renderApp();
     expect(screen.queryByRole('alert')).toBeNull();
 
-    await emit(ENDPOINT_DISABLED_EVENT, gone);
+    await emitEngine(gone);
 
     const banner = await screen.findByRole('alert');
     expect(banner.id).toBe('endpoint-disabled-7');
@@ -191,9 +218,9 @@ describe('disabled webhook endpoints', () => {
   it('keeps one banner per endpoint, with the latest reason', async () => {
     await renderApp();
 
-    await emit(ENDPOINT_DISABLED_EVENT, { ...gone, reason: '5 deliveries failed in a row' });
+    await emitEngine({ ...gone, reason: '5 deliveries failed in a row' });
     await screen.findByText('5 deliveries failed in a row');
-    await emit(ENDPOINT_DISABLED_EVENT, gone);
+    await emitEngine(gone);
     await screen.findByText(gone.reason);
 
     const banners = screen.getAllByRole('alert');
@@ -202,15 +229,15 @@ describe('disabled webhook endpoints', () => {
     expect(screen.queryByText('5 deliveries failed in a row')).toBeNull();
 
     // Another endpoint gets its own banner, after the first.
-    await emit(ENDPOINT_DISABLED_EVENT, { ...gone, endpoint: 12, url: 'https://hooks.example.org/in' });
+    await emitEngine({ ...gone, endpoint: 12, url: 'https://hooks.example.org/in' });
     await findById('endpoint-disabled-12');
     expect(screen.getAllByRole('alert').map((b) => b.id)).toEqual(['endpoint-disabled-7', 'endpoint-disabled-12']);
   });
 
   it('removes a banner when it is dismissed', async () => {
     await renderApp();
-    await emit(ENDPOINT_DISABLED_EVENT, gone);
-    await emit(ENDPOINT_DISABLED_EVENT, { ...gone, endpoint: 12 });
+    await emitEngine(gone);
+    await emitEngine({ ...gone, endpoint: 12 });
     const banner = await findById('endpoint-disabled-7');
     await findById('endpoint-disabled-12');
 
@@ -224,8 +251,12 @@ describe('disabled webhook endpoints', () => {
 
   it('ignores payloads of another shape', async () => {
     await renderApp();
-    await emit(ENDPOINT_DISABLED_EVENT, { type: 'endpoint_enabled', endpoint: 7 });
-    await emit(ENDPOINT_DISABLED_EVENT, gone);
+    await emitEngine({ type: 'endpoint_enabled', endpoint: 7 });
+    await emitEngine({ ...gone, endpoint: '7' });
+    await emitEngine({ ...gone, reason: undefined });
+    await emitEngine({ endpoint: 7, url: gone.url, reason: gone.reason });
+    await emitEngine(null);
+    await emitEngine(gone);
     await findById('endpoint-disabled-7');
     expect(screen.getAllByRole('alert')).toHaveLength(1);
   });
@@ -243,8 +274,8 @@ describe('disabled webhook endpoints', () => {
 
     await waitFor(() =>
       expect(eventCalls(calls, 'unlisten')).toEqual([
-        'plugin:event|unlisten webhook-attempt',
-        'plugin:event|unlisten webhook-endpoint-disabled',
+        'plugin:event|unlisten engine-event',
+        'plugin:event|unlisten engine-lagged',
       ]),
     );
   });
@@ -257,15 +288,16 @@ describe('disabled webhook endpoints', () => {
 
     await waitFor(() => expect(eventCalls(calls, 'unlisten')).toHaveLength(2));
     expect(eventCalls(calls, 'listen')).toEqual([
-      'plugin:event|listen webhook-attempt',
-      'plugin:event|listen webhook-endpoint-disabled',
+      'plugin:event|listen engine-event',
+      'plugin:event|listen engine-lagged',
     ]);
     expect(eventCalls(calls, 'unlisten')).toEqual([
-      'plugin:event|unlisten webhook-attempt',
-      'plugin:event|unlisten webhook-endpoint-disabled',
+      'plugin:event|unlisten engine-event',
+      'plugin:event|unlisten engine-lagged',
     ]);
     await settle();
-    expect(calls).not.toContain('webhook_summary');
+    expect(calls).not.toContain('deliveries_summary');
+    expect(calls).not.toContain('endpoints_list');
   });
 
   describe('disabled before the window opened', () => {
@@ -276,8 +308,8 @@ describe('disabled webhook endpoints', () => {
       reason: 'disabled by the user',
     };
 
-    it('shows a banner for each endpoint disabled_endpoints lists', async () => {
-      mockEngine(status, [gone, manual]);
+    it('shows a banner for each disabled endpoint endpoints_list gives, and none for enabled ones', async () => {
+      mockEngine(status, [endpoint(3), disabledEndpoint(gone), endpoint(9), disabledEndpoint(manual)]);
       render(App);
 
       await findById('endpoint-disabled-12');
@@ -296,12 +328,12 @@ describe('disabled webhook endpoints', () => {
 
     it('skips malformed items of the list', async () => {
       mockEngine(status, [
-        { ...manual, endpoint: '12' },
+        { ...disabledEndpoint(manual), id: '12' },
         null,
         'endpoint_disabled',
-        { ...manual, endpoint: 13, reason: undefined },
-        { type: 'endpoint_enabled', endpoint: 14, url: manual.url, reason: 'enabled' },
-        gone,
+        { ...disabledEndpoint({ ...manual, endpoint: 13 }), url: undefined },
+        { ...disabledEndpoint({ ...manual, endpoint: 14 }), enabled: undefined },
+        disabledEndpoint(gone),
       ]);
       render(App);
 
@@ -310,20 +342,20 @@ describe('disabled webhook endpoints', () => {
       expect(screen.getAllByRole('alert').map((b) => b.id)).toEqual(['endpoint-disabled-7']);
     });
 
-    it('shows the engine card and no banner when disabled_endpoints fails', async () => {
+    it('shows the engine card and no banner when endpoints_list fails', async () => {
       const calls = mockEngine(status, () => {
-        throw 'command disabled_endpoints not found';
+        throw engineError('database is locked');
       });
       render(App);
 
       await findById('engine-version');
-      await waitFor(() => expect(calls).toContain('disabled_endpoints'));
+      await waitFor(() => expect(calls).toContain('endpoints_list'));
       await settle();
       expect(screen.queryByRole('alert')).toBeNull();
       expect(document.getElementById('engine-error')).toBeNull();
 
       // The listener still works.
-      await emit(ENDPOINT_DISABLED_EVENT, gone);
+      await emitEngine(gone);
       await findById('endpoint-disabled-7');
     });
 
@@ -332,12 +364,12 @@ describe('disabled webhook endpoints', () => {
       const calls = mockEngine(status, () => list.promise);
       render(App);
       // Asked for once listening: an event can come before the answer.
-      await waitFor(() => expect(calls).toContain('disabled_endpoints'));
+      await waitFor(() => expect(calls).toContain('endpoints_list'));
 
-      await emit(ENDPOINT_DISABLED_EVENT, { ...gone, reason: '5 deliveries failed in a row' });
+      await emitEngine({ ...gone, reason: '5 deliveries failed in a row' });
       await screen.findByText('5 deliveries failed in a row');
 
-      list.resolve([gone, manual]); // older: endpoint 7 with its earlier reason
+      list.resolve([disabledEndpoint(gone), disabledEndpoint(manual)]); // older: endpoint 7 with its earlier reason
       await findById('endpoint-disabled-12');
 
       expect(screen.getAllByRole('alert').map((b) => b.id)).toEqual(['endpoint-disabled-7', 'endpoint-disabled-12']);
@@ -347,11 +379,11 @@ describe('disabled webhook endpoints', () => {
     });
 
     it('lets a later event replace the reason of a listed endpoint', async () => {
-      mockEngine(status, [manual]);
+      mockEngine(status, [disabledEndpoint(manual)]);
       render(App);
       await findById('endpoint-disabled-12');
 
-      await emit(ENDPOINT_DISABLED_EVENT, { ...manual, reason: 'the endpoint answered 410 Gone' });
+      await emitEngine({ ...manual, reason: 'the endpoint answered 410 Gone' });
       await screen.findByText('the endpoint answered 410 Gone');
       expect(screen.getAllByRole('alert').map((b) => b.id)).toEqual(['endpoint-disabled-12']);
       expect(screen.queryByText('disabled by the user')).toBeNull();
@@ -361,21 +393,21 @@ describe('disabled webhook endpoints', () => {
       const list = deferred<unknown>();
       const calls = mockEngine(status, () => list.promise);
       render(App);
-      await waitFor(() => expect(calls).toContain('disabled_endpoints'));
+      await waitFor(() => expect(calls).toContain('endpoints_list'));
 
-      await emit(ENDPOINT_DISABLED_EVENT, gone);
+      await emitEngine(gone);
       const banner = await findById('endpoint-disabled-7');
       await fireEvent.click(within(banner).getByRole('button', { name: 'Dismiss' }));
       await waitFor(() => expect(document.getElementById('endpoint-disabled-7')).toBeNull());
 
-      list.resolve([gone, manual]);
+      list.resolve([disabledEndpoint(gone), disabledEndpoint(manual)]);
       await findById('endpoint-disabled-12');
       await settle();
       expect(screen.getAllByRole('alert').map((b) => b.id)).toEqual(['endpoint-disabled-12']);
     });
 
     it('dismisses a listed banner like any other', async () => {
-      mockEngine(status, [gone, manual]);
+      mockEngine(status, [disabledEndpoint(gone), disabledEndpoint(manual)]);
       render(App);
       const banner = await findById('endpoint-disabled-7');
       await findById('endpoint-disabled-12');
@@ -386,20 +418,56 @@ describe('disabled webhook endpoints', () => {
       expect(screen.getAllByRole('alert').map((b) => b.id)).toEqual(['endpoint-disabled-12']);
     });
 
+    it('reads the list again when the window fell behind the engine events', async () => {
+      let list: unknown[] = [disabledEndpoint(manual)];
+      const calls = mockEngine(status, () => list);
+      render(App);
+      await findById('endpoint-disabled-12');
+      expect(calls.filter((c) => c === 'endpoints_list')).toHaveLength(1);
+
+      // Endpoint 7 was disabled, and 12 disabled again for another reason, while events were lost.
+      list = [
+        disabledEndpoint(gone),
+        disabledEndpoint({ ...manual, reason: 'the endpoint answered 410 Gone' }),
+        endpoint(20),
+      ];
+      await emit(ENGINE_LAGGED_EVENT, 4096);
+
+      await findById('endpoint-disabled-7');
+      expect(screen.getAllByRole('alert').map((b) => b.id)).toEqual(['endpoint-disabled-12', 'endpoint-disabled-7']);
+      // A banner shown already keeps its reason (as for the first list), and there is one each.
+      expect(normalized(document.getElementById('endpoint-disabled-12')!)).toContain('disabled by the user');
+      expect(calls.filter((c) => c === 'endpoints_list')).toHaveLength(2);
+    });
+
+    it('does not bring back a dismissed banner when the window fell behind', async () => {
+      const calls = mockEngine(status, [disabledEndpoint(gone), disabledEndpoint(manual)]);
+      render(App);
+      const banner = await findById('endpoint-disabled-7');
+      await findById('endpoint-disabled-12');
+      await fireEvent.click(within(banner).getByRole('button', { name: 'Dismiss' }));
+      await waitFor(() => expect(document.getElementById('endpoint-disabled-7')).toBeNull());
+
+      await emit(ENGINE_LAGGED_EVENT, 10);
+      await waitFor(() => expect(calls.filter((c) => c === 'endpoints_list')).toHaveLength(2));
+      await settle();
+      expect(screen.getAllByRole('alert').map((b) => b.id)).toEqual(['endpoint-disabled-12']);
+    });
+
     it('does not ask for the list once the app is destroyed before listening', async () => {
-      const calls = mockEngine(status, [gone]);
+      const calls = mockEngine(status, [disabledEndpoint(gone)]);
       const { unmount } = render(App);
       unmount(); // `listen` has not resolved yet
 
       await settle();
-      expect(calls).not.toContain('disabled_endpoints');
+      expect(calls).not.toContain('endpoints_list');
     });
   });
 });
 
 describe('Webhooks card', () => {
-  const attempt: WebhookAttempt = {
-    type: 'attempted',
+  const attempt: EngineEvent = {
+    type: 'delivery_attempted',
     message: 41,
     endpoint: 7,
     job: 12,
@@ -471,8 +539,8 @@ describe('Webhooks card', () => {
     const last = document.getElementById('webhook-last-delivery')!;
     expect(normalized(last)).toMatch(/^Last delivery: .*2026/);
     const time = last.querySelector('time')!;
-    expect(time.getAttribute('datetime')).toBe(summary.last_delivered_at);
-    expect(time.textContent).toBe(new Date(summary.last_delivered_at!).toLocaleString());
+    expect(time.getAttribute('datetime')).toBe('2026-11-23T17:05:36.762Z');
+    expect(time.textContent).toBe(new Date('2026-11-23T17:05:36.762Z').toLocaleString());
     expect(screen.queryByRole('alert')).toBeNull();
   });
 
@@ -486,7 +554,7 @@ describe('Webhooks card', () => {
   });
 
   it('shows failed and held counts as warnings only when there are some', async () => {
-    let reply: WebhookSummary = { ...summary, failed: 2 };
+    let reply: DeliverySummary = { ...summary, failed: 2 };
     mockEngine(status, [], () => reply);
     render(App);
 
@@ -494,12 +562,12 @@ describe('Webhooks card', () => {
     expect(badges()).toEqual(['2 failed']);
 
     reply = { ...summary, held: 5 };
-    await emit(WEBHOOK_ATTEMPT_EVENT, attempt);
+    await emitEngine(attempt);
     await summaryReads('3 delivered · 0 pending · 0 failed · 5 held');
     expect(badges()).toEqual(['5 held']);
 
     reply = { ...summary, failed: 1, held: 4 };
-    await emit(WEBHOOK_ATTEMPT_EVENT, attempt);
+    await emitEngine(attempt);
     await summaryReads('3 delivered · 0 pending · 1 failed · 4 held');
     expect(badges()).toEqual(['1 failed', '4 held']);
   });
@@ -513,28 +581,28 @@ describe('Webhooks card', () => {
   });
 
   it('asks for the summary again after a delivery attempt', async () => {
-    let reply: WebhookSummary = { ...summary, pending: 1, delivered: 3 };
+    let reply: DeliverySummary = { ...summary, pending: 1, delivered: 3 };
     const calls = mockEngine(status, [], () => reply);
     render(App);
     await summaryReads('3 delivered · 1 pending · 0 failed · 0 held');
-    expect(calls.filter((c) => c === 'webhook_summary')).toHaveLength(1);
+    expect(calls.filter((c) => c === 'deliveries_summary')).toHaveLength(1);
 
-    reply = { ...summary, pending: 0, delivered: 4, last_delivered_at: '2027-01-02T03:04:05.000Z' };
-    await emit(WEBHOOK_ATTEMPT_EVENT, attempt);
+    reply = { ...summary, pending: 0, delivered: 4, last_delivered_at: Date.parse('2027-01-02T03:04:05.000Z') };
+    await emitEngine(attempt);
 
     await summaryReads('4 delivered · 0 pending · 0 failed · 0 held');
     expect(normalized(document.getElementById('webhook-last-delivery')!)).toContain('2027');
-    expect(calls.filter((c) => c === 'webhook_summary')).toHaveLength(2);
+    expect(calls.filter((c) => c === 'deliveries_summary')).toHaveLength(2);
   });
 
   it('asks for the summary again when an endpoint is disabled', async () => {
-    let reply: WebhookSummary = { ...summary, endpoints: 2, enabled_endpoints: 2 };
+    let reply: DeliverySummary = { ...summary, endpoints: 2, enabled_endpoints: 2 };
     mockEngine(status, [], () => reply);
     render(App);
     await summaryReads('3 delivered · 0 pending · 0 failed · 0 held');
 
     reply = { ...summary, endpoints: 2, enabled_endpoints: 1, held: 1 };
-    await emit(ENDPOINT_DISABLED_EVENT, {
+    await emitEngine({
       type: 'endpoint_disabled',
       endpoint: 7,
       url: 'https://example.com/hooks/transcripts',
@@ -546,15 +614,19 @@ describe('Webhooks card', () => {
     expect(document.getElementById('endpoint-disabled-7')).not.toBeNull(); // and the banner
   });
 
-  it('ignores attempt payloads of another shape', async () => {
+  it('does not ask again for other engine events, or payloads of another shape', async () => {
     const calls = mockEngine(status);
     render(App);
     await summaryReads('3 delivered · 0 pending · 0 failed · 0 held');
 
-    await emit(WEBHOOK_ATTEMPT_EVENT, { ...attempt, type: 'endpoint_disabled' });
-    await emit(WEBHOOK_ATTEMPT_EVENT, null);
+    await emitEngine({ ...attempt, type: 'attempted' }); // the old contract's type
+    await emitEngine({ ...attempt, type: 42 });
+    await emitEngine({ type: 'job_deleted', job: 12 });
+    await emitEngine({ ...attempt, type: 'endpoint_disabled' }); // no url nor reason: ignored
+    await emitEngine(null);
+    await emit('webhook-attempt', attempt); // the old event name
     await new Promise((r) => setTimeout(r, 300)); // longer than the gap between fetches
-    expect(calls.filter((c) => c === 'webhook_summary')).toHaveLength(1);
+    expect(calls.filter((c) => c === 'deliveries_summary')).toHaveLength(1);
   });
 
   it('asks for the summary a bounded number of times for a burst of attempts', async () => {
@@ -565,13 +637,13 @@ describe('Webhooks card', () => {
 
     for (let i = 0; i < 10; i++) {
       delivered += 1;
-      await emit(WEBHOOK_ATTEMPT_EVENT, { ...attempt, message: 100 + i });
+      await emitEngine({ ...attempt, message: 100 + i });
     }
 
     // The latest counts show, after a fetch that started after the last event.
     await summaryReads('13 delivered · 0 pending · 0 failed · 0 held');
     await new Promise((r) => setTimeout(r, 600)); // room for any further fetch
-    const fetches = calls.filter((c) => c === 'webhook_summary').length;
+    const fetches = calls.filter((c) => c === 'deliveries_summary').length;
     expect(fetches).toBeGreaterThanOrEqual(2);
     expect(fetches).toBeLessThanOrEqual(3);
   });
@@ -588,10 +660,10 @@ describe('Webhooks card', () => {
     replies[0].resolve(summary);
     await summaryReads('3 delivered · 0 pending · 0 failed · 0 held');
 
-    await emit(WEBHOOK_ATTEMPT_EVENT, attempt);
+    await emitEngine(attempt);
     await waitFor(() => expect(replies).toHaveLength(2)); // after the gap since the first
     // A burst while it is in flight: no other fetch meanwhile.
-    await Promise.all(Array.from({ length: 10 }, (_, i) => emit(WEBHOOK_ATTEMPT_EVENT, { ...attempt, message: i })));
+    await Promise.all(Array.from({ length: 10 }, (_, i) => emitEngine({ ...attempt, message: i })));
     await settle();
     expect(replies).toHaveLength(2);
 
@@ -602,13 +674,48 @@ describe('Webhooks card', () => {
     replies[2].resolve({ ...summary, delivered: 14 });
     await summaryReads('14 delivered · 0 pending · 0 failed · 0 held');
     await new Promise((r) => setTimeout(r, 400));
-    expect(calls.filter((c) => c === 'webhook_summary')).toHaveLength(3);
+    expect(calls.filter((c) => c === 'deliveries_summary')).toHaveLength(3);
+  });
+
+  it('asks for the summary again when the window fell behind the engine events', async () => {
+    let reply: DeliverySummary = { ...summary, pending: 1 };
+    const calls = mockEngine(status, [], () => reply);
+    render(App);
+    await summaryReads('3 delivered · 1 pending · 0 failed · 0 held');
+    expect(calls.filter((c) => c === 'deliveries_summary')).toHaveLength(1);
+
+    // The attempts' events were lost: only the lag says something happened.
+    reply = { ...summary, pending: 0, delivered: 7 };
+    await emit(ENGINE_LAGGED_EVENT, 4096);
+
+    await summaryReads('7 delivered · 0 pending · 0 failed · 0 held');
+    expect(calls.filter((c) => c === 'deliveries_summary')).toHaveLength(2);
+  });
+
+  it('asks for the summary a bounded number of times when the window falls behind again and again', async () => {
+    let delivered = 3;
+    const calls = mockEngine(status, [], () => ({ ...summary, delivered }));
+    render(App);
+    await summaryReads('3 delivered · 0 pending · 0 failed · 0 held');
+
+    for (let i = 0; i < 5; i++) {
+      delivered += 2;
+      await emit(ENGINE_LAGGED_EVENT, 100);
+      await emitEngine(attempt);
+    }
+
+    await summaryReads('13 delivered · 0 pending · 0 failed · 0 held');
+    await new Promise((r) => setTimeout(r, 600)); // room for any further fetch
+    const fetches = calls.filter((c) => c === 'deliveries_summary').length;
+    expect(fetches).toBeGreaterThanOrEqual(2);
+    expect(fetches).toBeLessThanOrEqual(3);
+    expect(calls.filter((c) => c === 'endpoints_list').length).toBeLessThanOrEqual(3);
   });
 
   it('says the status is unavailable when the command fails, and the engine card still works', async () => {
     let fail = true;
     mockEngine(status, [], () => {
-      if (fail) throw 'database is locked';
+      if (fail) throw engineError('database is locked');
       return summary;
     });
     render(App);
@@ -623,22 +730,22 @@ describe('Webhooks card', () => {
 
     // The next attempt brings the counts back.
     fail = false;
-    await emit(WEBHOOK_ATTEMPT_EVENT, attempt);
+    await emitEngine(attempt);
     await summaryReads('3 delivered · 0 pending · 0 failed · 0 held');
     expect(document.getElementById('webhook-summary-error')).toBeNull();
   });
 
   it('says the status is unavailable when the reply has another shape', async () => {
-    mockEngine(status, [], { delivered: '3' } as unknown as WebhookSummary);
+    mockEngine(status, [], { delivered: '3' } as unknown as DeliverySummary);
     render(App);
 
     const line = await findById('webhook-summary-error');
-    expect(line.textContent).toBe('Delivery status unavailable: webhook_summary gave a reply of another shape');
+    expect(line.textContent).toBe('Delivery status unavailable: deliveries_summary gave a reply of another shape');
   });
 
   it('shows the counts when the engine status fails', async () => {
     mockEngine(() => {
-      throw 'no data folder';
+      throw engineError('no data folder');
     });
     render(App);
 
@@ -646,16 +753,21 @@ describe('Webhooks card', () => {
     expect((await screen.findByRole('alert')).id).toBe('engine-error');
   });
 
-  it('asks for the summary only once listening to attempts', async () => {
+  it('asks for the summary and the endpoints only once listening to engine events', async () => {
     mockEngine(status);
     const calls = recordIpc();
     render(App);
 
     await findById('webhook-summary');
-    const asked = calls.indexOf('webhook_summary');
-    expect(asked).toBeGreaterThan(calls.indexOf('plugin:event|listen webhook-attempt'));
-    expect(asked).toBeGreaterThan(calls.indexOf('plugin:event|listen webhook-endpoint-disabled'));
-    expect(calls.indexOf('plugin:event|listen webhook-attempt')).toBeGreaterThanOrEqual(0);
+    await waitFor(() => expect(calls).toContain('endpoints_list'));
+    const listening = calls.indexOf('plugin:event|listen engine-event');
+    const listeningLagged = calls.indexOf('plugin:event|listen engine-lagged');
+    expect(listening).toBeGreaterThanOrEqual(0);
+    expect(listeningLagged).toBeGreaterThanOrEqual(0);
+    for (const cmd of ['deliveries_summary', 'endpoints_list']) {
+      expect(calls.indexOf(cmd)).toBeGreaterThan(listening);
+      expect(calls.indexOf(cmd)).toBeGreaterThan(listeningLagged);
+    }
   });
 
   it('stops listening to attempts when destroyed, and asks for nothing after', async () => {
@@ -671,17 +783,17 @@ describe('Webhooks card', () => {
     const { unmount } = render(App);
     await summaryReads('3 delivered · 0 pending · 0 failed · 0 held');
 
-    await emit(WEBHOOK_ATTEMPT_EVENT, attempt);
-    await waitFor(() => expect(calls.filter((c) => c === 'webhook_summary')).toHaveLength(2));
-    await emit(WEBHOOK_ATTEMPT_EVENT, attempt); // would ask once more after the one in flight
+    await emitEngine(attempt);
+    await waitFor(() => expect(calls.filter((c) => c === 'deliveries_summary')).toHaveLength(2));
+    await emitEngine(attempt); // would ask once more after the one in flight
     const ipc = recordIpc();
 
     unmount();
     reply.resolve({ ...summary, delivered: 9 });
-    await waitFor(() => expect(ipc).toContain('plugin:event|unlisten webhook-attempt'));
-    await emit(WEBHOOK_ATTEMPT_EVENT, attempt);
+    await waitFor(() => expect(ipc).toContain('plugin:event|unlisten engine-event'));
+    await emitEngine(attempt);
     await new Promise((r) => setTimeout(r, 400)); // longer than the gap between fetches
 
-    expect(calls.filter((c) => c === 'webhook_summary')).toHaveLength(2);
+    expect(calls.filter((c) => c === 'deliveries_summary')).toHaveLength(2);
   });
 });

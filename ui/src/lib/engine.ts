@@ -1,20 +1,18 @@
 import { invoke } from '@tauri-apps/api/core';
+import type { EngineStatus } from './bindings';
 
-/** What the `engine_status` Tauri command returns. */
-export interface EngineStatus {
-  version: string;
-  /** The data folder (settings, database, models). */
-  home: string;
-  default_model: string;
-  default_model_installed: boolean;
-  installed_models: string[];
-}
+/** The Tauri command giving the engine's version, data folder, default model and counts. */
+export const ENGINE_STATUS_COMMAND = 'engine_status';
 
 export function engineStatus(): Promise<EngineStatus> {
-  return invoke<EngineStatus>('engine_status');
+  return invoke<EngineStatus>(ENGINE_STATUS_COMMAND);
 }
 
-/** Turns whatever a rejected `invoke` carries (usually a string from Rust) into readable text. */
+/**
+ * Turns whatever a rejected `invoke` carries into readable text: the `message` of an
+ * `EngineError` (`{kind, message, subject}`, what the commands reject with), a string, or an
+ * `Error`.
+ */
 export function errorText(error: unknown): string {
   if (typeof error === 'string') return error;
   if (error instanceof Error) return error.message;

@@ -1,109 +1,72 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
-import { emit } from '@tauri-apps/api/event';
+import type { DeliverySummary, EngineError } from './bindings';
 import {
   coalesce,
+  deliverySummary,
   endpointCount,
-  isWebhookAttempt,
-  isWebhookSummary,
+  isDeliverySummary,
+  isoDateTime,
   localDateTime,
-  onWebhookAttempt,
-  WEBHOOK_ATTEMPT_EVENT,
-  webhookSummary,
-  type WebhookAttempt,
-  type WebhookSummary,
 } from './webhooks';
 
-const summary: WebhookSummary = {
+/** 2026-11-23T17:05:36.762Z */
+const LAST_DELIVERED_MS = Date.UTC(2026, 10, 23, 17, 5, 36, 762);
+
+const summary: DeliverySummary = {
   endpoints: 2,
   enabled_endpoints: 1,
   pending: 1,
   delivered: 12,
   failed: 0,
   held: 3,
-  last_delivered_at: '2026-11-23T17:05:36.762Z',
-};
-
-const attempt: WebhookAttempt = {
-  type: 'attempted',
-  message: 41,
-  endpoint: 7,
-  job: null,
-  status: 'failed',
-  response_status: 500,
-  summary: 'HTTP 500 Internal Server Error',
+  last_delivered_at: LAST_DELIVERED_MS,
 };
 
 afterEach(() => {
   clearMocks();
 });
 
-describe('webhookSummary', () => {
-  it('invokes webhook_summary without arguments', async () => {
+describe('deliverySummary', () => {
+  it('invokes deliveries_summary without arguments', async () => {
     const calls: [string, unknown][] = [];
     mockIPC((cmd, args) => {
       calls.push([cmd, args]);
       return summary;
     });
 
-    await expect(webhookSummary()).resolves.toEqual(summary);
+    await expect(deliverySummary()).resolves.toEqual(summary);
     expect(calls).toHaveLength(1);
-    expect(calls[0][0]).toBe('webhook_summary');
+    expect(calls[0][0]).toBe('deliveries_summary');
     expect(calls[0][1] ?? {}).toEqual({});
   });
 
   it('rejects a reply of another shape', async () => {
     mockIPC(() => ({ ...summary, held: '3' }));
-    await expect(webhookSummary()).rejects.toThrow('webhook_summary gave a reply of another shape');
+    await expect(deliverySummary()).rejects.toThrow('deliveries_summary gave a reply of another shape');
   });
 
-  it('rejects when the command fails', async () => {
+  it('rejects with the engine error when the command fails', async () => {
+    const error: EngineError = { kind: 'unavailable', message: 'database is locked', subject: null };
     mockIPC(() => {
-      throw 'database is locked';
+      throw error;
     });
-    await expect(webhookSummary()).rejects.toBe('database is locked');
+    await expect(deliverySummary()).rejects.toEqual(error);
   });
 });
 
-describe('isWebhookSummary', () => {
+describe('isDeliverySummary', () => {
   it('accepts the serialized Rust summary and rejects other values', () => {
-    expect(isWebhookSummary(summary)).toBe(true);
-    expect(isWebhookSummary({ ...summary, last_delivered_at: null })).toBe(true);
-    expect(isWebhookSummary({ ...summary, last_delivered_at: undefined })).toBe(false);
-    expect(isWebhookSummary({ ...summary, failed: -1 })).toBe(false);
-    expect(isWebhookSummary({ ...summary, pending: undefined })).toBe(false);
-    expect(isWebhookSummary([summary])).toBe(false);
-    expect(isWebhookSummary(null)).toBe(false);
-  });
-});
-
-describe('isWebhookAttempt', () => {
-  it('accepts the serialized Rust event and rejects other values', () => {
-    expect(isWebhookAttempt(attempt)).toBe(true);
-    expect(isWebhookAttempt({ ...attempt, job: 3, status: 'delivered', response_status: null })).toBe(true);
-    expect(isWebhookAttempt({ ...attempt, type: 'endpoint_disabled' })).toBe(false);
-    expect(isWebhookAttempt({ ...attempt, status: 'lost' })).toBe(false);
-    expect(isWebhookAttempt({ ...attempt, message: '41' })).toBe(false);
-    expect(isWebhookAttempt({ ...attempt, summary: undefined })).toBe(false);
-    expect(isWebhookAttempt(undefined)).toBe(false);
-  });
-});
-
-describe('onWebhookAttempt', () => {
-  it('passes the payload of each webhook-attempt event, until unlistened', async () => {
-    mockIPC(() => {}, { shouldMockEvents: true });
-    const handler = vi.fn();
-    const unlisten = await onWebhookAttempt(handler);
-
-    await emit(WEBHOOK_ATTEMPT_EVENT, attempt);
-    await emit(WEBHOOK_ATTEMPT_EVENT, { ...attempt, status: 'unknown' });
-    await emit('webhook-endpoint-disabled', attempt);
-    expect(handler).toHaveBeenCalledTimes(1);
-    expect(handler).toHaveBeenCalledWith(attempt);
-
-    await unlisten();
-    await emit(WEBHOOK_ATTEMPT_EVENT, attempt);
-    expect(handler).toHaveBeenCalledTimes(1);
+    expect(isDeliverySummary(summary)).toBe(true);
+    expect(isDeliverySummary({ ...summary, last_delivered_at: null })).toBe(true);
+    expect(isDeliverySummary({ ...summary, last_delivered_at: undefined })).toBe(false);
+    // The old contract's RFC 3339 text is no longer a time here.
+    expect(isDeliverySummary({ ...summary, last_delivered_at: '2026-11-23T17:05:36.762Z' })).toBe(false);
+    expect(isDeliverySummary({ ...summary, last_delivered_at: Number.NaN })).toBe(false);
+    expect(isDeliverySummary({ ...summary, failed: -1 })).toBe(false);
+    expect(isDeliverySummary({ ...summary, pending: undefined })).toBe(false);
+    expect(isDeliverySummary([summary])).toBe(false);
+    expect(isDeliverySummary(null)).toBe(false);
   });
 });
 
@@ -181,10 +144,20 @@ describe('endpointCount', () => {
 });
 
 describe('localDateTime', () => {
-  it('formats an RFC 3339 time in the locale, and gives other text as it is', () => {
-    const text = localDateTime('2026-11-23T17:05:36.762Z');
+  it('formats a unix-millisecond time in the locale, and gives a number that is no time as it is', () => {
+    const text = localDateTime(LAST_DELIVERED_MS);
     expect(text).toBe(new Date('2026-11-23T17:05:36.762Z').toLocaleString());
     expect(text).toContain('2026');
-    expect(localDateTime('yesterday')).toBe('yesterday');
+    expect(localDateTime(Number.NaN)).toBe('NaN');
+    expect(localDateTime(1e20)).toBe('100000000000000000000');
+  });
+});
+
+describe('isoDateTime', () => {
+  it('gives a unix-millisecond time in ISO 8601, and nothing for a number that is no time', () => {
+    expect(isoDateTime(LAST_DELIVERED_MS)).toBe('2026-11-23T17:05:36.762Z');
+    expect(isoDateTime(0)).toBe('1970-01-01T00:00:00.000Z');
+    expect(isoDateTime(Number.NaN)).toBeUndefined();
+    expect(isoDateTime(1e20)).toBeUndefined();
   });
 });

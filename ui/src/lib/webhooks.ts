@@ -1,46 +1,8 @@
 import { invoke } from '@tauri-apps/api/core';
-import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+import type { DeliverySummary } from './bindings';
 
 /** The Tauri command counting endpoints and deliveries, for the Webhooks card. */
-export const WEBHOOK_SUMMARY_COMMAND = 'webhook_summary';
-
-/** The Tauri event the shell emits after every delivery attempt. */
-export const WEBHOOK_ATTEMPT_EVENT = 'webhook-attempt';
-
-/** What {@link WEBHOOK_SUMMARY_COMMAND} returns: endpoints and deliveries at a glance. */
-export interface WebhookSummary {
-  /** All endpoints, disabled ones included. */
-  endpoints: number;
-  enabled_endpoints: number;
-  /** Messages by delivery status. */
-  pending: number;
-  delivered: number;
-  failed: number;
-  /** Held for a disabled endpoint, until it is enabled again. */
-  held: number;
-  /** When the latest delivery succeeded (RFC 3339), or null when none did yet. */
-  last_delivered_at: string | null;
-}
-
-/** A message's delivery status, as the engine names it. */
-export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'held';
-
-const DELIVERY_STATUSES: readonly string[] = ['pending', 'delivered', 'failed', 'held'];
-
-/** Payload of {@link WEBHOOK_ATTEMPT_EVENT}: one try at delivering a message to an endpoint. */
-export interface WebhookAttempt {
-  type: 'attempted';
-  message: number;
-  endpoint: number;
-  /** The transcription job the message is about, if any (a test message has none). */
-  job: number | null;
-  /** The message's status after this attempt (`pending` when it will be retried). */
-  status: DeliveryStatus;
-  /** The HTTP status the endpoint answered, or null when there was no answer. */
-  response_status: number | null;
-  /** What happened, in words. */
-  summary: string;
-}
+export const DELIVERIES_SUMMARY_COMMAND = 'deliveries_summary';
 
 const COUNT_FIELDS = ['endpoints', 'enabled_endpoints', 'pending', 'delivered', 'failed', 'held'] as const;
 
@@ -48,50 +10,24 @@ function isCount(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0;
 }
 
-/** True when `value` has the shape of a {@link WebhookSummary}. */
-export function isWebhookSummary(value: unknown): value is WebhookSummary {
+/** True when `value` has the shape of a {@link DeliverySummary}. */
+export function isDeliverySummary(value: unknown): value is DeliverySummary {
   if (!value || typeof value !== 'object') return false;
   const v = value as Record<string, unknown>;
   return (
     COUNT_FIELDS.every((field) => isCount(v[field])) &&
-    (v.last_delivered_at === null || typeof v.last_delivered_at === 'string')
-  );
-}
-
-/** True when `value` has the shape of a {@link WebhookAttempt} payload. */
-export function isWebhookAttempt(value: unknown): value is WebhookAttempt {
-  if (!value || typeof value !== 'object') return false;
-  const v = value as Record<string, unknown>;
-  return (
-    v.type === 'attempted' &&
-    typeof v.message === 'number' &&
-    typeof v.endpoint === 'number' &&
-    (v.job === null || typeof v.job === 'number') &&
-    typeof v.status === 'string' &&
-    DELIVERY_STATUSES.includes(v.status) &&
-    (v.response_status === null || typeof v.response_status === 'number') &&
-    typeof v.summary === 'string'
+    (v.last_delivered_at === null || (typeof v.last_delivered_at === 'number' && Number.isFinite(v.last_delivered_at)))
   );
 }
 
 /**
- * Endpoints and deliveries at a glance. Rejects where the command fails, its reply has another
- * shape, or there is no Tauri backend (a plain browser).
+ * Endpoints and deliveries at a glance. Rejects where the command fails (with its
+ * `EngineError`), its reply has another shape, or there is no Tauri backend (a plain browser).
  */
-export async function webhookSummary(): Promise<WebhookSummary> {
-  const reply = await invoke<unknown>(WEBHOOK_SUMMARY_COMMAND);
-  if (!isWebhookSummary(reply)) throw new Error(`${WEBHOOK_SUMMARY_COMMAND} gave a reply of another shape`);
+export async function deliverySummary(): Promise<DeliverySummary> {
+  const reply = await invoke<unknown>(DELIVERIES_SUMMARY_COMMAND);
+  if (!isDeliverySummary(reply)) throw new Error(`${DELIVERIES_SUMMARY_COMMAND} gave a reply of another shape`);
   return reply;
-}
-
-/**
- * Calls `handler` after each delivery attempt. Payloads of another shape are ignored. Resolves
- * to the function that stops listening; rejects where there is no Tauri backend to listen to.
- */
-export function onWebhookAttempt(handler: (attempt: WebhookAttempt) => void): Promise<UnlistenFn> {
-  return listen<unknown>(WEBHOOK_ATTEMPT_EVENT, (event) => {
-    if (isWebhookAttempt(event.payload)) handler(event.payload);
-  });
 }
 
 /**
@@ -138,8 +74,18 @@ export function endpointCount(n: number): string {
   return `${n} ${n === 1 ? 'endpoint' : 'endpoints'}`;
 }
 
-/** An RFC 3339 time in the user's locale, or the text as given where it is not a time. */
-export function localDateTime(rfc3339: string): string {
-  const date = new Date(rfc3339);
-  return Number.isNaN(date.getTime()) ? rfc3339 : date.toLocaleString();
+/** A time (unix milliseconds) as a `Date`, or null where it is not one. */
+function dateOf(unixMs: number): Date | null {
+  const date = new Date(unixMs);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+/** A time (unix milliseconds) in the user's locale, or the number as text where it is not a time. */
+export function localDateTime(unixMs: number): string {
+  return dateOf(unixMs)?.toLocaleString() ?? String(unixMs);
+}
+
+/** A time (unix milliseconds) in ISO 8601, for a `<time datetime>`; undefined where it is not a time. */
+export function isoDateTime(unixMs: number): string | undefined {
+  return dateOf(unixMs)?.toISOString();
 }

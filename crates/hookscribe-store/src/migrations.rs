@@ -155,6 +155,8 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX attempts_by_message ON attempts(message_id);
     CREATE INDEX attempts_by_time ON attempts(attempted_at);",
+    // 5: an endpoint's attempts, newest first (its health at a glance)
+    "CREATE INDEX attempts_by_endpoint ON attempts(endpoint_id, id);",
 ];
 
 pub fn latest_version() -> i64 {
@@ -166,17 +168,18 @@ pub fn current_version(conn: &Connection) -> rusqlite::Result<i64> {
 }
 
 pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    // The common case, a current schema, takes no lock at all: front ends open the store
+    // often and must not compete with the queue for the write lock.
+    let found = current_version(conn)?;
+    check_not_newer(found, path)?;
+    if found == latest_version() {
+        return Ok(());
+    }
     // IMMEDIATE takes the write lock up front, so two processes starting together do not
-    // both try to apply the same migration.
+    // both try to apply the same migration; the version is read again under the lock.
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let found = current_version(&tx)?;
-    if found > latest_version() {
-        return Err(StoreError::TooNew {
-            path: path.to_path_buf(),
-            found,
-            supported: latest_version(),
-        });
-    }
+    check_not_newer(found, path)?;
     for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", index as i64 + 1)?;
@@ -185,10 +188,21 @@ pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
+fn check_not_newer(found: i64, path: &Path) -> Result<(), StoreError> {
+    if found > latest_version() {
+        return Err(StoreError::TooNew {
+            path: path.to_path_buf(),
+            found,
+            supported: latest_version(),
+        });
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Store;
+    use crate::Store;
 
     #[test]
     fn fresh_database_reaches_latest_and_reopening_keeps_data() {
@@ -243,6 +257,25 @@ mod tests {
                 .unwrap();
             assert_eq!(tables, 5, "from v{start}");
         }
+    }
+
+    #[test]
+    fn opening_a_current_database_takes_no_write_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        drop(Store::open(&path).unwrap());
+        // Another connection holds the write lock (as the queue does mid-transaction).
+        let holder = Connection::open(&path).unwrap();
+        holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let started = std::time::Instant::now();
+        let store = Store::open(&path).expect("opens without waiting for the writer");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "waited {:?} for the write lock",
+            started.elapsed()
+        );
+        assert_eq!(store.schema_version().unwrap(), latest_version());
+        holder.execute_batch("ROLLBACK").unwrap();
     }
 
     #[test]

@@ -1,20 +1,23 @@
-//! Jobs and their transcripts: typed queries over the `jobs`, `transcripts`, `segments`
-//! and `transcripts_fts` tables.
+//! Jobs: typed queries over the `jobs` and `job_outputs` tables.
 //!
 //! A job is a row before it is work: `enqueue` commits it, `claim_next` hands it to a
-//! worker, and `complete` stores the transcript and marks the job done in one transaction
-//! (so a crash never leaves a transcript without its job, or stores one twice).
+//! worker, and `complete` stores the transcript, marks the job done and writes its
+//! outbox messages in one transaction (so a crash never leaves a transcript without its
+//! job, or a finished job without its webhooks).
 
-use rusqlite::{params, OptionalExtension, Row, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use ts_rs::TS;
 
-use super::{Store, StoreError};
-use crate::asr::{Segment, Transcript};
+use crate::messages::{insert_outbox, Outbox};
+use crate::transcripts::{insert_transcript, TranscriptId};
+use crate::{now_ms, process_alive, Store, StoreError};
+use hookscribe_types::Transcript;
 
 pub type JobId = i64;
-pub type TranscriptId = i64;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum JobStatus {
     Queued,
@@ -25,6 +28,14 @@ pub enum JobStatus {
 }
 
 impl JobStatus {
+    pub const ALL: [JobStatus; 5] = [
+        Self::Queued,
+        Self::Running,
+        Self::Completed,
+        Self::Failed,
+        Self::Cancelled,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Queued => "queued",
@@ -35,19 +46,24 @@ impl JobStatus {
         }
     }
 
-    fn parse(s: &str) -> Self {
-        match s {
-            "running" => Self::Running,
-            "completed" => Self::Completed,
-            "failed" => Self::Failed,
-            "cancelled" => Self::Cancelled,
-            _ => Self::Queued,
-        }
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text.trim())
+    }
+
+    /// Whether the job will not change again by itself.
+    pub fn is_finished(self) -> bool {
+        matches!(self, Self::Completed | Self::Failed | Self::Cancelled)
+    }
+}
+
+impl std::fmt::Display for JobStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
 /// Where a job came from; hand-added jobs run before a watched folder's backlog.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Origin {
     Manual,
@@ -70,31 +86,21 @@ impl Origin {
     }
 }
 
-/// What a job asks for beyond the file: stored as JSON so options can grow.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct JobOptions {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub model: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub language: Option<String>,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub translate: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub prompt: Option<String>,
-}
-
+/// A job to queue. `options` and `metadata` are stored as JSON: the store keeps them,
+/// the engine gives them meaning.
 #[derive(Debug, Clone)]
 pub struct NewJob {
     pub source_path: String,
     pub origin: Origin,
     /// The watched folder it came from.
     pub folder_id: Option<i64>,
-    pub options: JobOptions,
-    pub metadata: Option<serde_json::Value>,
+    pub options: Value,
+    pub metadata: Option<Value>,
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct Job {
+/// A job as stored, with a glimpse of its transcript (for lists).
+#[derive(Debug, Clone)]
+pub struct JobRecord {
     pub id: JobId,
     pub source_path: String,
     pub source_sha256: Option<String>,
@@ -104,8 +110,9 @@ pub struct Job {
     pub stage: Option<String>,
     pub progress: i64,
     pub error: Option<String>,
-    pub options: JobOptions,
-    pub metadata: Option<serde_json::Value>,
+    /// The transcription options as queued (JSON).
+    pub options: Value,
+    pub metadata: Option<Value>,
     pub transcript_id: Option<TranscriptId>,
     pub duplicate_of: Option<JobId>,
     pub attempts: i64,
@@ -114,59 +121,40 @@ pub struct Job {
     pub started_at: Option<i64>,
     pub finished_at: Option<i64>,
     pub folder_id: Option<i64>,
+    /// The start of the transcript's text.
+    pub preview: Option<String>,
+    /// The recording's length in seconds, once transcribed.
+    pub audio_seconds: Option<f64>,
 }
 
-/// A transcript as stored.
-#[derive(Debug, Clone, Serialize)]
-pub struct StoredTranscript {
-    pub id: TranscriptId,
-    pub source_sha256: String,
-    pub transcript: Transcript,
-    pub created_at: i64,
+/// Which jobs a list shows, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct JobFilter {
+    pub status: Option<JobStatus>,
+    pub folder: Option<i64>,
+    /// Created at or after (unix ms).
+    pub since: Option<i64>,
+    /// Created before (unix ms).
+    pub until: Option<i64>,
+    pub limit: usize,
+    pub offset: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct SearchHit {
-    pub transcript_id: TranscriptId,
-    /// The most recent job with this transcript, if any is left.
-    pub job_id: Option<JobId>,
-    pub source_path: Option<String>,
-    /// Matching text with the hits wrapped in `[` `]`.
-    pub snippet: String,
-}
+const JOB_SELECT: &str = "SELECT j.id, j.source_path, j.source_sha256, j.source_bytes, j.origin, \
+    j.status, j.stage, j.progress, j.error, j.options, j.metadata, j.transcript_id, \
+    j.duplicate_of, j.attempts, j.created_at, j.started_at, j.finished_at, j.folder_id, \
+    substr(t.text, 1, 160), t.audio_seconds \
+    FROM jobs j LEFT JOIN transcripts t ON t.id = j.transcript_id";
 
-/// Whether a process with this id exists (signal 0 checks without sending anything).
-#[cfg(unix)]
-pub(crate) fn process_alive(pid: u32) -> bool {
-    // SAFETY: kill with signal 0 sends nothing; it only reports whether the pid exists.
-    let result = unsafe { libc::kill(pid as libc::pid_t, 0) };
-    result == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
-}
+const JOB_FILTER: &str = "(?1 IS NULL OR j.status = ?1) AND (?2 IS NULL OR j.folder_id = ?2) \
+    AND (?3 IS NULL OR j.created_at >= ?3) AND (?4 IS NULL OR j.created_at < ?4)";
 
-#[cfg(not(unix))]
-pub(crate) fn process_alive(_pid: u32) -> bool {
-    // Without a cheap check, trust the heartbeat alone.
-    true
-}
-
-const JOB_COLUMNS: &str = "id, source_path, source_sha256, source_bytes, origin, status, stage, \
-    progress, error, options, metadata, transcript_id, duplicate_of, attempts, created_at, \
-    started_at, finished_at, folder_id";
-
-/// Unix milliseconds now.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
-fn job_from_row(row: &Row) -> rusqlite::Result<Job> {
+fn job_from_row(row: &Row) -> rusqlite::Result<JobRecord> {
     let origin: String = row.get(4)?;
     let status: String = row.get(5)?;
     let options: String = row.get(9)?;
     let metadata: Option<String> = row.get(10)?;
-    Ok(Job {
+    Ok(JobRecord {
         id: row.get(0)?,
         source_path: row.get(1)?,
         source_sha256: row.get(2)?,
@@ -176,12 +164,14 @@ fn job_from_row(row: &Row) -> rusqlite::Result<Job> {
         } else {
             Origin::Manual
         },
-        status: JobStatus::parse(&status),
+        // The CHECK constraint allows only known statuses.
+        status: JobStatus::parse(&status).unwrap_or(JobStatus::Failed),
         stage: row.get(6)?,
         progress: row.get(7)?,
         error: row.get(8)?,
         // Written by us as JSON; a hand-edited row degrades to defaults, not a crash.
-        options: serde_json::from_str(&options).unwrap_or_default(),
+        options: serde_json::from_str(&options)
+            .unwrap_or_else(|_| Value::Object(Default::default())),
         metadata: metadata.and_then(|m| serde_json::from_str(&m).ok()),
         transcript_id: row.get(11)?,
         duplicate_of: row.get(12)?,
@@ -190,21 +180,14 @@ fn job_from_row(row: &Row) -> rusqlite::Result<Job> {
         started_at: row.get(15)?,
         finished_at: row.get(16)?,
         folder_id: row.get(17)?,
+        preview: row.get(18)?,
+        audio_seconds: row.get(19)?,
     })
 }
 
-/// Turns what a user types into an FTS5 query that cannot be a syntax error: each word
-/// becomes a quoted term, all of which must match.
-fn fts_query(text: &str) -> String {
-    text.split_whitespace()
-        .map(|word| format!("\"{}\"", word.replace('"', "\"\"")))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 /// Inserts a queued job (also used inside other transactions).
-pub(super) fn insert_job(conn: &rusqlite::Connection, job: &NewJob) -> rusqlite::Result<JobId> {
-    let options = serde_json::to_string(&job.options).unwrap_or_else(|_| "{}".into());
+pub(crate) fn insert_job(conn: &Connection, job: &NewJob) -> rusqlite::Result<JobId> {
+    let options = crate::to_json(&job.options, "{}");
     let metadata = job.metadata.as_ref().map(|m| m.to_string());
     conn.execute(
         "INSERT INTO jobs (source_path, origin, priority, status, options, metadata, created_at, folder_id)
@@ -222,37 +205,86 @@ pub(super) fn insert_job(conn: &rusqlite::Connection, job: &NewJob) -> rusqlite:
     Ok(conn.last_insert_rowid())
 }
 
+fn job_in(conn: &Connection, id: JobId) -> Result<JobRecord, StoreError> {
+    conn.query_row(&format!("{JOB_SELECT} WHERE j.id = ?1"), [id], job_from_row)
+        .optional()?
+        .ok_or(StoreError::NoSuchJob(id))
+}
+
 impl Store {
     pub fn enqueue(&self, job: &NewJob) -> Result<JobId, StoreError> {
         Ok(insert_job(&self.conn, job)?)
     }
 
-    pub fn job(&self, id: JobId) -> Result<Job, StoreError> {
-        self.conn
-            .query_row(
-                &format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1"),
-                [id],
-                job_from_row,
-            )
-            .optional()?
-            .ok_or(StoreError::NoSuchJob(id))
+    /// Queues several jobs in one transaction: all or none.
+    pub fn enqueue_all(&mut self, jobs: &[NewJob]) -> Result<Vec<JobId>, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let ids = jobs
+            .iter()
+            .map(|job| insert_job(&tx, job))
+            .collect::<Result<Vec<_>, _>>()?;
+        tx.commit()?;
+        Ok(ids)
     }
 
-    /// Jobs, newest first, optionally only those in `status`.
-    pub fn jobs(&self, status: Option<JobStatus>, limit: usize) -> Result<Vec<Job>, StoreError> {
-        let mut statement = self.conn.prepare(&format!(
-            "SELECT {JOB_COLUMNS} FROM jobs WHERE ?1 IS NULL OR status = ?1 ORDER BY id DESC LIMIT ?2"
+    pub fn job(&self, id: JobId) -> Result<JobRecord, StoreError> {
+        job_in(&self.conn, id)
+    }
+
+    /// Jobs matching `filter`, newest first.
+    pub fn jobs(&self, filter: &JobFilter) -> Result<Vec<JobRecord>, StoreError> {
+        let mut statement = self.conn.prepare_cached(&format!(
+            "{JOB_SELECT} WHERE {JOB_FILTER} ORDER BY j.id DESC LIMIT ?5 OFFSET ?6"
         ))?;
         let rows = statement.query_map(
-            params![status.map(JobStatus::as_str), limit as i64],
+            params![
+                filter.status.map(JobStatus::as_str),
+                filter.folder,
+                filter.since,
+                filter.until,
+                filter.limit.min(i64::MAX as usize) as i64,
+                filter.offset.min(i64::MAX as usize) as i64
+            ],
             job_from_row,
         )?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// How many jobs match `filter` (its limit and offset aside).
+    pub fn count_jobs(&self, filter: &JobFilter) -> Result<i64, StoreError> {
+        Ok(self.conn.query_row(
+            &format!("SELECT count(*) FROM jobs j WHERE {JOB_FILTER}"),
+            params![
+                filter.status.map(JobStatus::as_str),
+                filter.folder,
+                filter.since,
+                filter.until
+            ],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Jobs by status, for summaries.
+    pub fn job_counts(&self) -> Result<Vec<(JobStatus, i64)>, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare_cached("SELECT status, count(*) FROM jobs GROUP BY status")?;
+        let rows = statement.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?)))?;
+        let mut counts = Vec::new();
+        for row in rows {
+            let (status, count) = row?;
+            if let Some(status) = JobStatus::parse(&status) {
+                counts.push((status, count));
+            }
+        }
+        Ok(counts)
+    }
+
     /// Takes the next queued job (hand-added first, then oldest) and marks it running,
     /// owned by this process.
-    pub fn claim_next(&mut self) -> Result<Option<Job>, StoreError> {
+    pub fn claim_next(&mut self) -> Result<Option<JobRecord>, StoreError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -271,11 +303,7 @@ impl Store {
              WHERE id = ?1",
             params![id, now_ms(), std::process::id()],
         )?;
-        let job = tx.query_row(
-            &format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1"),
-            [id],
-            job_from_row,
-        )?;
+        let job = job_in(&tx, id)?;
         tx.commit()?;
         Ok(Some(job))
     }
@@ -308,7 +336,7 @@ impl Store {
             })
             .optional()?;
         status
-            .map(|s| JobStatus::parse(&s))
+            .and_then(|s| JobStatus::parse(&s))
             .ok_or(StoreError::NoSuchJob(id))
     }
 
@@ -320,73 +348,41 @@ impl Store {
         Ok(())
     }
 
-    /// Stores the transcript and completes the job, atomically. A job that is no longer
-    /// running (cancelled meanwhile, or already completed) is left alone and nothing is
-    /// stored: a transcript is never stored twice.
+    /// Stores the transcript, completes the job and writes its outbox messages,
+    /// atomically. A job that is no longer running (cancelled meanwhile, or already
+    /// completed) is left alone and nothing is stored: a transcript is never stored twice.
     pub fn complete(
         &mut self,
         id: JobId,
         sha256: &str,
         transcript: &Transcript,
+        outbox: Outbox<'_>,
     ) -> Result<Option<TranscriptId>, StoreError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let status: Option<String> = tx
-            .query_row("SELECT status FROM jobs WHERE id = ?1", [id], |row| {
-                row.get(0)
-            })
-            .optional()?;
-        match status.as_deref() {
-            None => return Err(StoreError::NoSuchJob(id)),
-            Some("running") => {}
-            Some(_) => return Ok(None),
+        match job_in(&tx, id)?.status {
+            JobStatus::Running => {}
+            _ => return Ok(None),
         }
-        tx.execute(
-            "INSERT INTO transcripts (source_sha256, text, language, model, audio_seconds, processing_seconds, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                sha256,
-                transcript.text,
-                transcript.language,
-                transcript.model,
-                transcript.audio_seconds,
-                transcript.processing_seconds,
-                now_ms()
-            ],
-        )?;
-        let transcript_id = tx.last_insert_rowid();
-        {
-            let mut insert = tx.prepare(
-                "INSERT INTO segments (transcript_id, idx, start_s, end_s, text, words) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?;
-            for (index, segment) in transcript.segments.iter().enumerate() {
-                let words = (!segment.words.is_empty())
-                    .then(|| serde_json::to_string(&segment.words).unwrap_or_default());
-                insert.execute(params![
-                    transcript_id,
-                    index as i64,
-                    segment.start,
-                    segment.end,
-                    segment.text,
-                    words
-                ])?;
-            }
-        }
+        let transcript_id = insert_transcript(&tx, sha256, transcript)?;
         tx.execute(
             "UPDATE jobs SET status = 'completed', stage = NULL, progress = 100, transcript_id = ?2,
                  source_sha256 = ?3, finished_at = ?4
              WHERE id = ?1",
             params![id, transcript_id, sha256, now_ms()],
         )?;
-        // The transactional outbox: the job is never completed without its messages.
-        super::webhooks::enqueue_job_event(&tx, id)?;
-        tx.commit()?;
+        finish(tx, id, 1, outbox)?;
         Ok(Some(transcript_id))
     }
 
     /// Completes a job with the transcript of an earlier job of the same content.
-    pub fn complete_as_duplicate(&mut self, id: JobId, of: &Job) -> Result<bool, StoreError> {
+    pub fn complete_as_duplicate(
+        &mut self,
+        id: JobId,
+        of: &JobRecord,
+        outbox: Outbox<'_>,
+    ) -> Result<bool, StoreError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -396,21 +392,20 @@ impl Store {
              WHERE id = ?1 AND status IN ('queued', 'running')",
             params![id, of.transcript_id, of.id, of.source_sha256, now_ms()],
         )?;
-        if changed == 1 {
-            super::webhooks::enqueue_job_event(&tx, id)?;
-        }
-        tx.commit()?;
-        Ok(changed == 1)
+        finish(tx, id, changed, outbox)
     }
 
     /// The latest completed job whose source had this content, if its transcript is kept.
-    pub fn completed_job_with_content(&self, sha256: &str) -> Result<Option<Job>, StoreError> {
+    pub fn completed_job_with_content(
+        &self,
+        sha256: &str,
+    ) -> Result<Option<JobRecord>, StoreError> {
         Ok(self
             .conn
             .query_row(
                 &format!(
-                    "SELECT {JOB_COLUMNS} FROM jobs WHERE source_sha256 = ?1 AND status = 'completed'
-                     AND transcript_id IS NOT NULL ORDER BY id DESC LIMIT 1"
+                    "{JOB_SELECT} WHERE j.source_sha256 = ?1 AND j.status = 'completed'
+                     AND j.transcript_id IS NOT NULL ORDER BY j.id DESC LIMIT 1"
                 ),
                 [sha256],
                 job_from_row,
@@ -418,9 +413,14 @@ impl Store {
             .optional()?)
     }
 
-    /// Marks a running job failed and writes its `transcription.failed` messages, in one
-    /// transaction.
-    pub fn fail(&mut self, id: JobId, reason: &str) -> Result<(), StoreError> {
+    /// Marks a running job failed and writes its outbox messages, in one transaction.
+    /// Returns whether the job was running (a cancelled job stays cancelled).
+    pub fn fail(
+        &mut self,
+        id: JobId,
+        reason: &str,
+        outbox: Outbox<'_>,
+    ) -> Result<bool, StoreError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -428,11 +428,26 @@ impl Store {
             "UPDATE jobs SET status = 'failed', error = ?2, finished_at = ?3 WHERE id = ?1 AND status = 'running'",
             params![id, reason, now_ms()],
         )?;
-        if changed == 1 {
-            super::webhooks::enqueue_job_event(&tx, id)?;
+        finish(tx, id, changed, outbox)
+    }
+
+    /// Writes the messages of a finished job again (a re-send), for the endpoints the
+    /// outbox builder picks; returns their ids.
+    pub fn resend(&mut self, id: JobId, outbox: Outbox<'_>) -> Result<Vec<i64>, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let job = job_in(&tx, id)?;
+        if !matches!(job.status, JobStatus::Completed | JobStatus::Failed) {
+            return Err(StoreError::WrongState {
+                id,
+                status: job.status.as_str(),
+                action: "only completed or failed jobs can be sent to webhooks",
+            });
         }
+        let ids = insert_outbox(&tx, &job, outbox)?;
         tx.commit()?;
-        Ok(())
+        Ok(ids)
     }
 
     /// Cancels a queued or running job. (A running job's worker notices the row.)
@@ -466,10 +481,10 @@ impl Store {
 
     /// The error for a transition the job's current state does not allow.
     fn wrong_state(&self, id: JobId, action: &'static str) -> StoreError {
-        match self.job(id) {
-            Ok(job) => StoreError::WrongState {
+        match self.job_status(id) {
+            Ok(status) => StoreError::WrongState {
                 id,
-                status: job.status.as_str(),
+                status: status.as_str(),
                 action,
             },
             Err(error) => error,
@@ -508,19 +523,13 @@ impl Store {
         Ok(paths)
     }
 
-    /// Deletes a job, and its transcript unless another job shares it.
-    pub fn delete_job(&mut self, id: JobId) -> Result<Job, StoreError> {
+    /// Deletes a job, and its transcript unless another job shares it. Returns the job
+    /// and the files it wrote (for the caller to remove).
+    pub fn delete_job(&mut self, id: JobId) -> Result<(JobRecord, Vec<String>), StoreError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let job = tx
-            .query_row(
-                &format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1"),
-                [id],
-                job_from_row,
-            )
-            .optional()?
-            .ok_or(StoreError::NoSuchJob(id))?;
+        let job = job_in(&tx, id)?;
         if job.status == JobStatus::Running {
             return Err(StoreError::WrongState {
                 id,
@@ -528,6 +537,12 @@ impl Store {
                 action: "cancel it first",
             });
         }
+        let outputs: Vec<String> = {
+            let mut statement =
+                tx.prepare("SELECT path FROM job_outputs WHERE job_id = ?1 ORDER BY path")?;
+            let rows = statement.query_map([id], |row| row.get(0))?;
+            rows.collect::<Result<_, _>>()?
+        };
         tx.execute("DELETE FROM jobs WHERE id = ?1", [id])?;
         if let Some(transcript) = job.transcript_id {
             tx.execute(
@@ -537,7 +552,7 @@ impl Store {
             )?;
         }
         tx.commit()?;
-        Ok(job)
+        Ok((job, outputs))
     }
 
     /// Crash recovery: jobs left running by a process that is gone (or silent for longer
@@ -576,106 +591,46 @@ impl Store {
             [std::process::id()],
         )?)
     }
+}
 
-    pub fn transcript(&self, id: TranscriptId) -> Result<Option<StoredTranscript>, StoreError> {
-        let head = self
-            .conn
-            .query_row(
-                "SELECT source_sha256, text, language, model, audio_seconds, processing_seconds, created_at
-                 FROM transcripts WHERE id = ?1",
-                [id],
-                |row| {
-                    Ok((
-                        row.get::<_, String>(0)?,
-                        row.get::<_, String>(1)?,
-                        row.get::<_, Option<String>>(2)?,
-                        row.get::<_, String>(3)?,
-                        row.get::<_, f64>(4)?,
-                        row.get::<_, f64>(5)?,
-                        row.get::<_, i64>(6)?,
-                    ))
-                },
-            )
-            .optional()?;
-        let Some((sha, text, language, model, audio_seconds, processing_seconds, created_at)) =
-            head
-        else {
-            return Ok(None);
-        };
-        let mut statement = self.conn.prepare(
-            "SELECT start_s, end_s, text, words FROM segments WHERE transcript_id = ?1 ORDER BY idx",
-        )?;
-        let segments = statement
-            .query_map([id], |row| {
-                let words: Option<String> = row.get(3)?;
-                Ok(Segment {
-                    start: row.get(0)?,
-                    end: row.get(1)?,
-                    text: row.get(2)?,
-                    words: words
-                        .and_then(|w| serde_json::from_str(&w).ok())
-                        .unwrap_or_default(),
-                })
-            })?
-            .collect::<Result<_, _>>()?;
-        Ok(Some(StoredTranscript {
-            id,
-            source_sha256: sha,
-            created_at,
-            transcript: Transcript {
-                text,
-                segments,
-                language,
-                model,
-                audio_seconds,
-                processing_seconds,
-            },
-        }))
+/// Writes a just-finished job's outbox messages and commits; `changed` is how many rows
+/// the finishing update changed (none: the job was not in a state to finish, and nothing
+/// is written). Returns whether the job finished.
+fn finish(
+    tx: Transaction<'_>,
+    id: JobId,
+    changed: usize,
+    outbox: Outbox<'_>,
+) -> Result<bool, StoreError> {
+    if changed == 0 {
+        return Ok(false);
     }
-
-    /// Full-text search over transcripts, best matches first.
-    pub fn search(&self, text: &str, limit: usize) -> Result<Vec<SearchHit>, StoreError> {
-        let query = fts_query(text);
-        if query.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut statement = self.conn.prepare(
-            "SELECT f.rowid, snippet(transcripts_fts, 0, '[', ']', '…', 12),
-                    (SELECT j.id FROM jobs j WHERE j.transcript_id = f.rowid ORDER BY j.id DESC LIMIT 1),
-                    (SELECT j.source_path FROM jobs j WHERE j.transcript_id = f.rowid ORDER BY j.id DESC LIMIT 1)
-             FROM transcripts_fts f WHERE transcripts_fts MATCH ?1 ORDER BY rank LIMIT ?2",
-        )?;
-        let hits = statement
-            .query_map(params![query, limit as i64], |row| {
-                Ok(SearchHit {
-                    transcript_id: row.get(0)?,
-                    snippet: row.get(1)?,
-                    job_id: row.get(2)?,
-                    source_path: row.get(3)?,
-                })
-            })?
-            .collect::<Result<_, _>>()?;
-        Ok(hits)
-    }
+    // The transactional outbox: the job is never finished without its messages.
+    let job = job_in(&tx, id)?;
+    insert_outbox(&tx, &job, outbox)?;
+    tx.commit()?;
+    Ok(true)
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    use crate::store::temp_store as store;
+    use crate::messages::no_messages;
+    use crate::temp_store as store;
+    use hookscribe_types::Segment;
 
     fn new_job(path: &str, origin: Origin) -> NewJob {
         NewJob {
             source_path: path.into(),
             origin,
             folder_id: None,
-            options: JobOptions::default(),
+            options: serde_json::json!({}),
             metadata: Some(serde_json::json!({"meeting": "weekly"})),
         }
     }
 
-    fn transcript(text: &str) -> Transcript {
+    pub(crate) fn transcript(text: &str) -> Transcript {
         Transcript {
             text: text.into(),
             segments: vec![Segment::new(0.0, 2.0, text)],
@@ -684,6 +639,15 @@ mod tests {
             audio_seconds: 2.0,
             processing_seconds: 0.5,
         }
+    }
+
+    fn all(store: &Store) -> Vec<JobRecord> {
+        store
+            .jobs(&JobFilter {
+                limit: 100,
+                ..JobFilter::default()
+            })
+            .unwrap()
     }
 
     #[test]
@@ -702,14 +666,17 @@ mod tests {
     }
 
     #[test]
-    fn completion_stores_the_transcript_once_and_it_is_searchable() {
+    fn completion_stores_the_transcript_once() {
         let (_d, mut store) = store();
         let id = store.enqueue(&new_job("/a.wav", Origin::Manual)).unwrap();
         store.claim_next().unwrap();
         let t = transcript("The quarterly numbers look strong this year.");
-        let tid = store.complete(id, "abc", &t).unwrap().expect("stored");
+        let tid = store
+            .complete(id, "abc", &t, &mut no_messages)
+            .unwrap()
+            .expect("stored");
         assert_eq!(
-            store.complete(id, "abc", &t).unwrap(),
+            store.complete(id, "abc", &t, &mut no_messages).unwrap(),
             None,
             "never stored twice"
         );
@@ -719,21 +686,10 @@ mod tests {
             (JobStatus::Completed, Some(tid), 100)
         );
         assert_eq!(job.metadata.unwrap()["meeting"], "weekly");
-        let stored = store.transcript(tid).unwrap().unwrap();
+        assert_eq!(job.audio_seconds, Some(2.0));
+        assert!(job.preview.unwrap().starts_with("The quarterly"));
+        let stored = store.transcript(tid).unwrap();
         assert_eq!(stored.transcript.segments, t.segments);
-
-        let hits = store.search("QUARTERLY numbers", 10).unwrap();
-        assert_eq!(hits.len(), 1);
-        assert_eq!(hits[0].job_id, Some(id));
-        assert!(
-            hits[0].snippet.contains("[quarterly] [numbers]"),
-            "{}",
-            hits[0].snippet
-        );
-        assert!(
-            store.search("\"unbalanced AND (", 10).unwrap().is_empty(),
-            "user text is never FTS syntax"
-        );
     }
 
     #[test]
@@ -743,10 +699,15 @@ mod tests {
         store.claim_next().unwrap();
         store.cancel(id).unwrap();
         assert_eq!(
-            store.complete(id, "abc", &transcript("late")).unwrap(),
+            store
+                .complete(id, "abc", &transcript("late"), &mut no_messages)
+                .unwrap(),
             None
         );
-        assert!(store.search("late", 10).unwrap().is_empty());
+        assert!(store
+            .search("late", &Default::default())
+            .unwrap()
+            .is_empty());
         store.retry(id).unwrap();
         assert_eq!(store.job(id).unwrap().status, JobStatus::Queued);
         let err = store.retry(id).unwrap_err().to_string();
@@ -760,9 +721,9 @@ mod tests {
         let b = store.enqueue(&new_job("/b.wav", Origin::Manual)).unwrap();
         store.claim_next().unwrap();
         store.claim_next().unwrap();
-        store
-            .fail(b, "worker killed by signal 9 (SIGKILL)")
-            .unwrap();
+        assert!(store
+            .fail(b, "worker killed by signal 9 (SIGKILL)", &mut no_messages)
+            .unwrap());
         // Jobs this process claimed count as orphans at start-up (it has just started).
         assert_eq!(
             store
@@ -777,8 +738,53 @@ mod tests {
             failed.error.as_deref(),
             Some("worker killed by signal 9 (SIGKILL)")
         );
-        assert_eq!(store.jobs(Some(JobStatus::Failed), 10).unwrap().len(), 1);
-        assert_eq!(store.jobs(None, 10).unwrap().len(), 2);
+        let only_failed = JobFilter {
+            status: Some(JobStatus::Failed),
+            limit: 10,
+            ..JobFilter::default()
+        };
+        assert_eq!(store.jobs(&only_failed).unwrap().len(), 1);
+        assert_eq!(store.count_jobs(&only_failed).unwrap(), 1);
+        assert_eq!(all(&store).len(), 2);
+    }
+
+    #[test]
+    fn lists_page_and_filter_by_folder_status_and_date() {
+        let (_d, store) = store();
+        let folder = store.add_folder("/rec", &serde_json::json!({})).unwrap();
+        let mut ids = Vec::new();
+        for n in 0..25 {
+            let mut job = new_job(&format!("/rec/{n}.wav"), Origin::Folder);
+            job.folder_id = (n % 2 == 0).then_some(folder);
+            ids.push(store.enqueue(&job).unwrap());
+        }
+        let page = |offset| {
+            store
+                .jobs(&JobFilter {
+                    limit: 10,
+                    offset,
+                    ..JobFilter::default()
+                })
+                .unwrap()
+                .iter()
+                .map(|j| j.id)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(page(0)[0], ids[24], "newest first");
+        assert_eq!(page(20).len(), 5);
+        let in_folder = JobFilter {
+            folder: Some(folder),
+            limit: 100,
+            ..JobFilter::default()
+        };
+        assert_eq!(store.count_jobs(&in_folder).unwrap(), 13);
+        let future = JobFilter {
+            since: Some(now_ms() + 60_000),
+            limit: 100,
+            ..JobFilter::default()
+        };
+        assert_eq!(store.count_jobs(&future).unwrap(), 0);
+        assert_eq!(store.job_counts().unwrap(), vec![(JobStatus::Queued, 25)]);
     }
 
     #[test]
@@ -812,14 +818,16 @@ mod tests {
         let first = store.enqueue(&new_job("/a.wav", Origin::Folder)).unwrap();
         store.claim_next().unwrap();
         let tid = store
-            .complete(first, "same", &transcript("hello there"))
+            .complete(first, "same", &transcript("hello there"), &mut no_messages)
             .unwrap()
             .unwrap();
         let copy = store
             .enqueue(&new_job("/copy/a.wav", Origin::Folder))
             .unwrap();
         let original = store.completed_job_with_content("same").unwrap().unwrap();
-        assert!(store.complete_as_duplicate(copy, &original).unwrap());
+        assert!(store
+            .complete_as_duplicate(copy, &original, &mut no_messages)
+            .unwrap());
         let job = store.job(copy).unwrap();
         assert_eq!(
             (job.transcript_id, job.duplicate_of),
@@ -827,23 +835,23 @@ mod tests {
         );
 
         store.delete_job(first).unwrap();
-        assert!(
-            store.transcript(tid).unwrap().is_some(),
-            "still used by the copy"
-        );
+        assert!(store.transcript(tid).is_ok(), "still used by the copy");
         store.delete_job(copy).unwrap();
         assert!(
-            store.transcript(tid).unwrap().is_none(),
+            matches!(store.transcript(tid), Err(StoreError::NoSuchTranscript(_))),
             "deleted with its last job"
         );
         assert!(
-            store.search("hello", 10).unwrap().is_empty(),
+            store
+                .search("hello", &Default::default())
+                .unwrap()
+                .is_empty(),
             "and gone from the index"
         );
     }
 
     #[test]
-    fn a_running_job_cannot_be_deleted() {
+    fn a_running_job_cannot_be_deleted_and_deleting_returns_its_outputs() {
         let (_d, mut store) = store();
         let id = store.enqueue(&new_job("/a.wav", Origin::Manual)).unwrap();
         store.claim_next().unwrap();
@@ -853,5 +861,10 @@ mod tests {
             "{err}"
         );
         assert!(matches!(store.job(999), Err(StoreError::NoSuchJob(999))));
+        store.add_job_output(id, "/a.txt").unwrap();
+        store.cancel(id).unwrap();
+        let (job, outputs) = store.delete_job(id).unwrap();
+        assert_eq!((job.id, outputs), (id, vec!["/a.txt".to_string()]));
+        assert!(!store.is_job_output("/a.txt").unwrap());
     }
 }

@@ -1,18 +1,29 @@
-//! SQLite store: the one source of truth for settings (and, as the product grows, jobs,
-//! transcripts and deliveries).
+//! Hookscribe's SQLite store: the one source of truth for settings, jobs, transcripts,
+//! watched folders, webhook endpoints, messages and delivery attempts.
 //!
-//! Every connection is opened the same way (WAL, busy timeout, foreign keys) so that the
-//! desktop app, `hookscribe run` and one-off CLI commands can share one database file.
+//! This crate is the ground floor. It knows tables and transactions, not what the rows
+//! mean to whisper or to a webhook receiver: webhook bodies, message ids and delivery
+//! decisions are made above it and handed in (see [`messages::NewMessage`] and
+//! [`delivery::Decision`]). Every connection is opened the same way (WAL, busy timeout,
+//! foreign keys) so that the desktop app, `hookscribe run` and one-off CLI commands can
+//! share one database file.
 
+pub mod delivery;
+pub mod endpoints;
 pub mod folders;
 pub mod jobs;
+pub mod messages;
 mod migrations;
-pub mod webhooks;
+mod process;
+pub mod transcripts;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension};
+
+pub use hookscribe_types::time::now_ms;
+pub use process::process_alive;
 
 /// How long a writer waits for another process's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -35,18 +46,55 @@ pub enum StoreError {
     Sql(#[from] rusqlite::Error),
     #[error("no job {0}")]
     NoSuchJob(i64),
-    #[error("no webhook endpoint {0}; see `hookscribe webhooks list`")]
+    #[error("no webhook endpoint {0}")]
     NoSuchEndpoint(i64),
-    #[error("no delivery {0}; see `hookscribe deliveries list`")]
+    #[error("no delivery {0}")]
     NoSuchMessage(i64),
-    #[error("cannot make a webhook message id: {0}")]
-    Random(String),
+    #[error("no watched folder {0}")]
+    NoSuchFolder(i64),
+    #[error("no transcript {0}")]
+    NoSuchTranscript(i64),
     #[error("job {id} is {status}; {action}")]
     WrongState {
         id: i64,
         status: &'static str,
         action: &'static str,
     },
+    /// The caller's outbox builder could not build a job's messages; nothing was written.
+    #[error("cannot build the webhook messages: {0}")]
+    Outbox(String),
+}
+
+impl StoreError {
+    /// Whether the error is about a row that does not exist.
+    pub fn is_not_found(&self) -> bool {
+        matches!(
+            self,
+            Self::NoSuchJob(_)
+                | Self::NoSuchEndpoint(_)
+                | Self::NoSuchMessage(_)
+                | Self::NoSuchFolder(_)
+                | Self::NoSuchTranscript(_)
+        )
+    }
+
+    /// Whether another process held the database too long (`database is locked`).
+    pub fn is_busy(&self) -> bool {
+        matches!(
+            self,
+            Self::Sql(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+        )
+    }
+
+    /// Whether a uniqueness or other constraint refused the write.
+    pub fn is_constraint(&self) -> bool {
+        matches!(
+            self,
+            Self::Sql(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::ConstraintViolation
+        )
+    }
 }
 
 /// An open database with the schema migrated to the latest version.
@@ -108,6 +156,12 @@ impl Store {
             .execute("DELETE FROM settings WHERE key = ?1", [key])?;
         Ok(())
     }
+}
+
+/// JSON text for a column; serializing plain data cannot fail, and `fallback` covers it
+/// if it ever did.
+pub(crate) fn to_json(value: &impl serde::Serialize, fallback: &str) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| fallback.into())
 }
 
 /// A store in a temporary folder, for unit tests.
