@@ -110,6 +110,9 @@ pub fn run(engine: &Engine, command: JobsCommand) -> Result<()> {
             if json {
                 return print_json(&page);
             }
+            if page.total == 0 {
+                eprintln!("no jobs; queue one with `hookscribe jobs add FILE`");
+            }
             for job in &page.items {
                 println!("{:>6}  {:<10} {}", job.id, describe(job), job.path);
             }

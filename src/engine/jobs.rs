@@ -282,12 +282,12 @@ impl Jobs<'_> {
         if request.paths.is_empty() {
             return Err(EngineError::field("paths", "no recordings given"));
         }
-        self.check_options(&request.options)?;
-        let metadata = check_metadata(request.metadata.as_ref())?;
         let mut files = Vec::new();
         for path in &request.paths {
             files.extend(recordings_at(path, request.recursive)?);
         }
+        self.check_options(&request.options)?;
+        let metadata = check_metadata(request.metadata.as_ref())?;
         let options = serde_json::to_value(&request.options).unwrap_or(Value::Null);
         let new_jobs: Vec<NewJob> = files
             .iter()

@@ -232,3 +232,16 @@ fn transitions_a_job_does_not_allow_are_conflicts() {
         Some(Subject::Job(job.id)),
     );
 }
+
+#[test]
+fn a_missing_file_is_named_before_any_option() {
+    // No model is installed either: the file the user typed is what is wrong first.
+    let (dir, engine) = engine();
+    let missing = dir.path().join("typo.wav");
+    let message = expect_error(
+        add(&engine, vec![missing.clone()], TranscribeOptions::default()),
+        ErrorKind::NotFound,
+        Some(Subject::Path(missing.display().to_string())),
+    );
+    assert!(message.contains("typo.wav"), "{message}");
+}
