@@ -32,6 +32,10 @@ pub enum Kind {
     Duration,
     /// A comma-separated list of durations (may be empty: no retries).
     DurationList,
+    /// `true` or `false`.
+    Switch,
+    /// One of a few words.
+    Choice { options: &'static [&'static str] },
 }
 
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -48,6 +52,8 @@ const TRANSCRIPTION: &str = "Transcription";
 const QUEUE: &str = "Queue";
 const MODELS: &str = "Models";
 const WEBHOOKS: &str = "Webhooks";
+const APP: &str = "App";
+const FOLDERS: &str = "Folders";
 
 pub const SETTINGS: &[SettingSpec] = &[
     SettingSpec {
@@ -117,6 +123,43 @@ pub const SETTINGS: &[SettingSpec] = &[
         default: crate::webhooks::config::DEFAULT_RETENTION,
         description: "Keep the log of delivered webhooks this long (undelivered ones are kept)",
         kind: Kind::Duration,
+    },
+    SettingSpec {
+        key: "folders.paused",
+        group: FOLDERS,
+        default: "false",
+        description: "Pause every watched folder: new files wait until watching resumes",
+        kind: Kind::Switch,
+    },
+    SettingSpec {
+        key: "ui.theme",
+        group: APP,
+        default: "system",
+        description: "The window's colours: follow the system, or always light or dark",
+        kind: Kind::Choice {
+            options: &["system", "light", "dark"],
+        },
+    },
+    SettingSpec {
+        key: "app.close_to_tray",
+        group: APP,
+        default: "true",
+        description: "Closing the window keeps Hookscribe watching and delivering in the tray",
+        kind: Kind::Switch,
+    },
+    SettingSpec {
+        key: "app.notifications",
+        group: APP,
+        default: "true",
+        description: "Tell me when a transcription completes or fails (system notifications)",
+        kind: Kind::Switch,
+    },
+    SettingSpec {
+        key: "app.start_at_login",
+        group: APP,
+        default: "false",
+        description: "Start Hookscribe in the tray when I log in",
+        kind: Kind::Switch,
     },
 ];
 
@@ -212,6 +255,19 @@ impl SettingSpec {
                 Ok(_) => Ok(value.to_string()),
                 Err(_) => Err(bad("a duration such as 30s, 5m, 2h or 5days".into())),
             },
+            Kind::Switch => match value.to_ascii_lowercase().as_str() {
+                "true" | "on" | "yes" | "1" => Ok("true".into()),
+                "false" | "off" | "no" | "0" => Ok("false".into()),
+                _ => Err(bad("true or false".into())),
+            },
+            Kind::Choice { options } => {
+                let word = value.to_ascii_lowercase();
+                if options.contains(&word.as_str()) {
+                    Ok(word)
+                } else {
+                    Err(bad(format!("one of {}", options.join(", "))))
+                }
+            }
             Kind::DurationList => match crate::webhooks::policy::RetrySchedule::parse(value) {
                 Ok(schedule) => Ok(schedule.to_text()),
                 Err(reason) => Err(bad(format!(
@@ -297,6 +353,11 @@ impl<'a> Settings<'a> {
     /// `threads` as a number, `None` for auto.
     pub fn threads(&self) -> Result<Option<u32>, SettingsError> {
         Ok(self.get("threads")?.value.parse().ok())
+    }
+
+    /// A switch setting.
+    pub fn switch(&self, key: &str) -> Result<bool, SettingsError> {
+        Ok(self.get(key)?.value == "true")
     }
 
     /// The default model's name.
@@ -403,6 +464,23 @@ mod tests {
             "auto",
             "nothing was stored"
         );
+    }
+
+    #[test]
+    fn switches_and_choices_take_their_words() {
+        let (_d, store) = store();
+        let settings = Settings::new(&store);
+        assert_eq!(settings.set("app.close_to_tray", "Off").unwrap(), "false");
+        assert!(!settings.switch("app.close_to_tray").unwrap());
+        assert!(settings.switch("app.notifications").unwrap(), "default on");
+        assert_eq!(settings.set("ui.theme", "DARK").unwrap(), "dark");
+        let err = settings.set("ui.theme", "purple").unwrap_err().to_string();
+        assert!(err.contains("one of system, light, dark"), "{err}");
+        let err = settings
+            .set("folders.paused", "maybe")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("true or false"), "{err}");
     }
 
     #[test]

@@ -134,7 +134,7 @@ pub struct HeaderRequest {
     pub name: String,
     pub value: String,
     /// Masked in views and the delivery log (credential-like names always are).
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[ts(optional = nullable)]
     pub secret: bool,
 }
 
@@ -146,10 +146,10 @@ pub struct EndpointRequest {
     pub url: String,
     pub description: Option<String>,
     /// Events to send; empty: every event.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[ts(optional = nullable)]
     pub events: Vec<String>,
     pub format: Option<Format>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[ts(optional = nullable)]
     pub headers: Vec<HeaderRequest>,
     pub timeout_ms: Option<i64>,
     pub max_concurrency: Option<u32>,
@@ -167,13 +167,13 @@ pub struct EndpointPatch {
     pub events: Option<Vec<String>>,
     pub format: Option<Format>,
     /// Remove every custom header before applying `headers`.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[ts(optional = nullable)]
     pub clear_headers: bool,
     /// Headers to remove, by name.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[ts(optional = nullable)]
     pub remove_headers: Vec<String>,
     /// Headers to add, or to replace (by name, ignoring case).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[ts(optional = nullable)]
     pub headers: Vec<HeaderRequest>,
     pub timeout_ms: Option<i64>,
     pub max_concurrency: Option<u32>,

@@ -91,12 +91,32 @@ impl Folders<'_> {
 
     pub fn list(&self) -> Result<Vec<FolderView>, EngineError> {
         let records = self.engine.with_store(|store| store.folders())?;
-        Ok(records.into_iter().map(|r| self.view(r)).collect())
+        let all_paused = self.all_paused()?;
+        Ok(records
+            .into_iter()
+            .map(|r| self.view(r, all_paused))
+            .collect())
     }
 
     pub fn get(&self, id: i64) -> Result<FolderView, EngineError> {
         let record = self.engine.with_store(|store| store.folder(id))?;
-        Ok(self.view(record))
+        Ok(self.view(record, self.all_paused()?))
+    }
+
+    /// Whether watching is paused for every folder (`folders.paused`).
+    pub fn all_paused(&self) -> Result<bool, EngineError> {
+        let store = self.engine.store();
+        Ok(crate::settings::Settings::new(&store).switch(crate::watch::PAUSED_SETTING)?)
+    }
+
+    /// Pauses (`true`) or resumes watching every folder at once.
+    pub fn pause_all(&self, paused: bool) -> Result<(), EngineError> {
+        self.engine.settings().set(
+            crate::watch::PAUSED_SETTING,
+            if paused { "true" } else { "false" },
+        )?;
+        self.changed();
+        Ok(())
     }
 
     /// Stops watching a folder; its jobs and transcripts stay.
@@ -115,14 +135,14 @@ impl Folders<'_> {
         self.get(id)
     }
 
-    fn view(&self, record: FolderRecord) -> FolderView {
+    fn view(&self, record: FolderRecord, all_paused: bool) -> FolderView {
         let options = FolderOptions::from_stored(&record.options);
         let live = self
             .engine
             .folder_status()
             .and_then(|board| board.get(&record.id).copied());
         let (state, waiting) = match (&options, live) {
-            _ if record.paused => (FolderState::Paused, 0),
+            _ if record.paused || all_paused => (FolderState::Paused, 0),
             (Err(_), _) => (FolderState::Invalid, 0),
             (Ok(_), Some(event)) => (event.state, event.waiting),
             (Ok(options), None) => (idle_state(&record.path, options), 0),

@@ -162,11 +162,12 @@ pub struct AddJobs {
     #[ts(type = "Array<string>")]
     pub paths: Vec<PathBuf>,
     /// Also queue recordings in subfolders of the folders given.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[ts(optional = nullable)]
     pub recursive: bool,
+    #[ts(optional = nullable)]
     pub options: TranscribeOptions,
     /// A JSON object (at most 4 KB) carried into the job's webhooks.
-    #[ts(type = "Record<string, unknown> | null")]
+    #[ts(type = "Record<string, unknown>", optional)]
     pub metadata: Option<Value>,
 }
 

@@ -65,7 +65,7 @@ pub struct ImportRequest {
     /// The name to install it under (default: from the file or the model's size).
     pub name: Option<String>,
     /// Quantize a converted model's weights to 8 bits (CTranslate2 folders only).
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[ts(optional = nullable)]
     pub quantize: bool,
 }
 

@@ -31,6 +31,9 @@ use hookscribe_store::jobs::{JobRecord, NewJob, Origin};
 use hookscribe_store::Store;
 pub use options::{After, FolderOptions, DEFAULT_INCLUDE};
 
+/// The setting that pauses every folder.
+pub const PAUSED_SETTING: &str = "folders.paused";
+
 /// How often pending files are checked for stability.
 const TICK: Duration = Duration::from_millis(250);
 /// How often the folder list is reloaded, availability checked and poll folders scanned.
@@ -271,6 +274,15 @@ impl State {
                 return;
             }
         };
+        // "Pause watching" (the tray, Settings) pauses every folder at once.
+        let all_paused = matches!(self.store.setting(PAUSED_SETTING), Ok(Some(v)) if v == "true");
+        let folders: Vec<FolderRecord> = folders
+            .into_iter()
+            .map(|f| FolderRecord {
+                paused: f.paused || all_paused,
+                ..f
+            })
+            .collect();
         self.board
             .lock()
             .unwrap_or_else(|e| e.into_inner())

@@ -41,3 +41,13 @@ pub async fn folders_set_paused(
 ) -> Reply<FolderView> {
     blocking(state, move |engine| engine.folders().set_paused(id, paused)).await
 }
+
+/// Pauses or resumes every folder at once (what the tray's "Pause watching" does).
+#[tauri::command]
+pub async fn folders_pause_all(state: State<'_, AppEngine>, paused: bool) -> Reply<bool> {
+    blocking(state, move |engine| {
+        engine.folders().pause_all(paused)?;
+        engine.folders().all_paused()
+    })
+    .await
+}

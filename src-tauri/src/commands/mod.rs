@@ -3,6 +3,7 @@
 //! service's view or its error (`{kind, message, subject}`), both typed in
 //! `ui/src/lib/bindings.ts`.
 
+mod app;
 mod deliveries;
 mod endpoints;
 mod folders;
@@ -32,6 +33,8 @@ async fn blocking<T: Send + 'static>(
 pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
     tauri::generate_handler![
         status::engine_status,
+        app::app_refusals,
+        app::jobs_media,
         jobs::jobs_add,
         jobs::jobs_list,
         jobs::jobs_get,
@@ -50,6 +53,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         folders::folders_update,
         folders::folders_remove,
         folders::folders_set_paused,
+        folders::folders_pause_all,
         endpoints::endpoints_list,
         endpoints::endpoints_get,
         endpoints::endpoints_add,

@@ -123,11 +123,11 @@ paths: Array<string>,
 /**
  * Also queue recordings in subfolders of the folders given.
  */
-recursive: boolean, options: TranscribeOptions, 
+recursive?: boolean, options?: TranscribeOptions, 
 /**
  * A JSON object (at most 4 KB) carried into the job's webhooks.
  */
-metadata: Record<string, unknown> | null, };
+metadata?: Record<string, unknown>, };
 
 export type JobQuery = { status?: JobStatus, folder?: number, 
 /**
@@ -270,7 +270,7 @@ export type EndpointRequest = { url: string, description?: string,
 /**
  * Events to send; empty: every event.
  */
-events: Array<string>, format?: BodyFormat, headers: Array<HeaderRequest>, timeout_ms?: number, max_concurrency?: number, 
+events?: Array<string>, format?: BodyFormat, headers?: Array<HeaderRequest>, timeout_ms?: number, max_concurrency?: number, 
 /**
  * A `whsec_…` secret the receiver already has; `None` makes a new one.
  */
@@ -280,21 +280,21 @@ export type EndpointPatch = { url?: string, description?: string, events?: Array
 /**
  * Remove every custom header before applying `headers`.
  */
-clear_headers: boolean, 
+clear_headers?: boolean, 
 /**
  * Headers to remove, by name.
  */
-remove_headers: Array<string>, 
+remove_headers?: Array<string>, 
 /**
  * Headers to add, or to replace (by name, ignoring case).
  */
-headers: Array<HeaderRequest>, timeout_ms?: number, max_concurrency?: number, };
+headers?: Array<HeaderRequest>, timeout_ms?: number, max_concurrency?: number, };
 
 export type HeaderRequest = { name: string, value: string, 
 /**
  * Masked in views and the delivery log (credential-like names always are).
  */
-secret: boolean, };
+secret?: boolean, };
 
 export type EndpointCreated = { endpoint: EndpointView, secret: string, };
 
@@ -420,7 +420,7 @@ name?: string,
 /**
  * Quantize a converted model's weights to 8 bits (CTranslate2 folders only).
  */
-quantize: boolean, };
+quantize?: boolean, };
 
 export type SettingValue = { key: string, value: string, default: string, 
 /**
@@ -428,7 +428,7 @@ export type SettingValue = { key: string, value: string, default: string,
  */
 is_set: boolean, description: string, group: string, kind: SettingKind, };
 
-export type SettingKind = { "type": "model" } | { "type": "language" } | { "type": "count_or_auto", max: number, } | { "type": "count", min: number, max: number, } | { "type": "url" } | { "type": "duration" } | { "type": "duration_list" };
+export type SettingKind = { "type": "model" } | { "type": "language" } | { "type": "count_or_auto", max: number, } | { "type": "count", min: number, max: number, } | { "type": "url" } | { "type": "duration" } | { "type": "duration_list" } | { "type": "switch" } | { "type": "choice", options: Array<string>, };
 
 export type EngineStatus = { version: string, 
 /**
