@@ -190,3 +190,51 @@ fn a_running_engine_reports_folder_states_as_they_change() {
     );
     engine.shutdown();
 }
+
+#[test]
+fn pausing_all_watching_holds_every_folder_until_it_resumes() {
+    let (dir, engine) = engine();
+    let inbox = dir.path().join("inbox");
+    std::fs::create_dir(&inbox).unwrap();
+    let folder = engine
+        .folders()
+        .add(&FolderRequest {
+            path: inbox.clone(),
+            options: FolderOptions {
+                stable_ms: 200,
+                ..FolderOptions::default()
+            },
+        })
+        .unwrap();
+    engine.folders().pause_all(true).unwrap();
+    assert!(engine.folders().all_paused().unwrap());
+    assert_eq!(
+        engine.folders().get(folder.id).unwrap().state,
+        FolderState::Paused
+    );
+    let mut events = engine.subscribe();
+    start(&engine);
+    next_event(&mut events, Duration::from_secs(10), |e| {
+        matches!(
+            e,
+            EngineEvent::FolderStatus {
+                state: FolderState::Paused,
+                ..
+            }
+        )
+    });
+    std::fs::write(inbox.join("call.wav"), b"RIFF not really").unwrap();
+    std::thread::sleep(Duration::from_secs(3));
+    let jobs = engine
+        .jobs()
+        .list(&hookscribe::engine::JobQuery::default())
+        .unwrap();
+    assert_eq!(jobs.total, 0, "nothing is taken while watching is paused");
+
+    engine.folders().pause_all(false).unwrap();
+    let (event, _) = next_event(&mut events, Duration::from_secs(15), |e| {
+        matches!(e, EngineEvent::JobQueued { .. })
+    });
+    assert!(matches!(event, EngineEvent::JobQueued { job } if job.file_name == "call.wav"));
+    engine.shutdown();
+}
