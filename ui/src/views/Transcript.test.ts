@@ -11,6 +11,7 @@ import type { JobDetail } from '../lib/bindings';
 import { jobDetail, jobView, messageView, textOf, transcriptView } from './transcribe/fixtures';
 
 const PATH = '/recordings/team call.wav';
+const MEDIA_URL = 'http://127.0.0.1:41234/media/0123456789abcdef0123456789abcdef';
 const JOB = jobView(7, { path: PATH, file_name: 'team call.wav', audio_seconds: 185 });
 const TRANSCRIPT = transcriptView(7, [
   [0, 4.5, ' Hello and welcome.'],
@@ -28,7 +29,7 @@ const DETAIL = jobDetail(JOB, TRANSCRIPT, {
 function engine(handlers: Record<string, Handler> = {}, detail: JobDetail = DETAIL) {
   const calls = mockCommands({
     jobs_show: () => detail,
-    jobs_media: () => detail.job,
+    jobs_media: () => ({ url: MEDIA_URL }),
     endpoints_list: () => [
       endpointView(1, { url: 'https://hooks.example.com/transcripts' }),
       endpointView(2, { url: 'https://crm.example.org/in' }),
@@ -119,11 +120,11 @@ describe('Transcript: text and playback', () => {
     vi.spyOn(HTMLMediaElement.prototype, 'play').mockResolvedValue(undefined);
   });
 
-  it('plays the recording through the asset protocol, its segments each with their time', async () => {
+  it('plays the recording from the app\'s media server, its segments each with their time', async () => {
     engine();
     render(Transcript, { job: 7 });
     const player = (await byId('player')) as HTMLAudioElement;
-    expect(player.getAttribute('src')).toBe(`asset://localhost/${encodeURIComponent(PATH)}`);
+    expect(player.getAttribute('src')).toBe(MEDIA_URL);
     const segments = document.getElementById('segments')!;
     expect(within(segments).getAllByRole('listitem')).toHaveLength(3);
     expect(textOf(document.getElementById('segment-1'))).toBe('0:04 Today we talk about hello worlds.');
