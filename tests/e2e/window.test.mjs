@@ -315,7 +315,7 @@ describe('Hookscribe desktop window', () => {
     );
     assert.ok(failed, 'expected a failed delivery after 3 attempts');
     await win.click(`#delivery-row-${failed.id} td`);
-    await win.waitFor('#delivery-detail', { text: /gave up after 3 attempts/ });
+    await win.waitFor('#delivery-detail', { text: /Gave up after 3 attempts/ });
     for (const n of [1, 2, 3]) await win.waitFor(`#attempt-${n}`, { text: '500' });
     await win.waitFor('#delivery-detail', { text: 'the receiver is failing on purpose' });
     await shot('deliveries-detail-light');

@@ -89,3 +89,20 @@ export function localDateTime(unixMs: number): string {
 export function isoDateTime(unixMs: number): string | undefined {
   return dateOf(unixMs)?.toISOString();
 }
+
+/** What each event is, in a word, where the log lists messages. */
+const EVENT_NAMES: Record<string, string> = {
+  'transcription.completed': 'Transcript',
+  'transcription.failed': 'Failed job',
+  'webhook.test': 'Test',
+};
+
+/** An event in a word ("Transcript"); an event this window does not know, as it is. */
+export function eventName(event: string): string {
+  return EVENT_NAMES[event] ?? event;
+}
+
+/** How lists name an endpoint: what the user called it, else its URL. */
+export function endpointName(endpoint: { url: string; description: string }): string {
+  return endpoint.description.trim() || endpoint.url;
+}

@@ -166,6 +166,23 @@ describe('Deliveries: states', () => {
 });
 
 describe('Deliveries: the log', () => {
+  it('names an endpoint by its description, in the rows and the filter, its URL on hover', async () => {
+    mock({
+      endpoints_list: () => [endpointView(1, { description: 'CRM intake' }), endpointView(2)],
+      deliveries_list: () => page([messageView(1), messageView(2, { endpoint_id: 2 })]),
+    });
+    renderAt();
+    const named = await waitFor(() => within(row(1)).getByText('CRM intake'));
+    expect(named.getAttribute('title')).toBe(endpointView(1).url);
+    expect(named.classList.contains('mono')).toBe(false);
+    expect(within(row(2)).getByText(endpointView(2).url)).toBeTruthy();
+    expect(within(byId('filter-endpoint')).getAllByRole('option').map((o) => o.textContent)).toEqual([
+      'All endpoints',
+      'CRM intake',
+      endpointView(2).url,
+    ]);
+  });
+
   it('shows each message: time, event, endpoint URL, status, attempts, what went wrong and its job', async () => {
     mock({
       deliveries_list: () =>
@@ -189,12 +206,14 @@ describe('Deliveries: the log', () => {
 
     const delivered = row(1);
     expect(within(delivered).getByText('5 min ago')).toBeTruthy();
-    expect(within(delivered).getByText('transcription.completed')).toBeTruthy();
+    // Events in a word, the event's name on hover.
+    expect(within(delivered).getByText('Transcript').getAttribute('title')).toBe('transcription.completed');
     expect(within(delivered).getByText('Delivered')).toBeTruthy();
     expect(within(delivered).getByRole('link', { name: '1' }).getAttribute('href')).toBe('#/transcript/1');
 
     const pending = row(2);
     expect(within(pending).getByText('https://backup.example.org/in').classList.contains('mono')).toBe(true);
+    expect(within(pending).getByText('Failed job')).toBeTruthy();
     expect(within(pending).getByText('Pending')).toBeTruthy();
     expect(within(pending).getByText('3')).toBeTruthy();
     expect(within(pending).getByText('HTTP 500 · retry in 4 min')).toBeTruthy();

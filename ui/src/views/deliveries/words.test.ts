@@ -36,6 +36,11 @@ describe('delivery words', () => {
     expect(stateLine(pending, NOW)).toBe('2 attempts failed so far; retry in 2 h.');
     expect(resultText(messageView(1), NOW)).toBe('');
     expect(resultText(messageView(1, { status: 'failed', last_error: null }), NOW)).toBe('Gave up');
+    // The engine's "gave up after" is said by the status and the attempts beside it.
+    const gaveUp = messageView(1, { status: 'failed', attempts: 3, last_error: 'HTTP 500 Internal Server Error; gave up after 3 attempts' });
+    expect(resultText(gaveUp, NOW)).toBe('HTTP 500 Internal Server Error');
+    expect(stateLine(gaveUp, NOW)).toBe('Gave up after 3 attempts.');
+    expect(resultText(messageView(1, { status: 'failed', last_error: 'HTTP 404 Not Found' }), NOW)).toBe('HTTP 404 Not Found');
     expect(stateLine(messageView(1, { status: 'failed', attempts: 8 }), NOW)).toBe('Gave up after 8 attempts.');
     expect(resultText(messageView(1, { status: 'pending', attempts: 0, next_attempt_at: null }), NOW)).toBe('sending now');
   });

@@ -103,8 +103,16 @@ export function resultText(m: MessageView, now = Date.now()): string {
     case 'held':
       return m.last_error ? `${m.last_error} · held while the endpoint is disabled` : 'Held while the endpoint is disabled';
     case 'failed':
-      return m.last_error ?? 'Gave up';
+      return problem(m) ?? 'Gave up';
   }
+}
+
+/**
+ * What went wrong last, without the engine's "; gave up after N attempts" (the status and
+ * the attempt count already say that, next to it).
+ */
+export function problem(m: MessageView): string | null {
+  return m.last_error?.replace(/; gave up after \d+ attempts?$/, '') ?? null;
 }
 
 /** The detail panel's state line: where the message stands, in a sentence. */
