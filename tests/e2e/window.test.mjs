@@ -303,6 +303,31 @@ describe('Hookscribe desktop window', () => {
     assert.equal(await win.run('return location.hash'), `#/transcript/${job.id}`);
   });
 
+  step('the keyboard alone: Ctrl+2 opens History, Ctrl+F searches, arrows and Enter open', async () => {
+    const job = jobs().find((j) => j.file_name === 'speech-1.wav');
+    const hash = () => win.run('return location.hash');
+    const focused = () => win.run('return document.activeElement && document.activeElement.id');
+    const until = async (what, get, want) => {
+      const got = await poll(10_000, async () => ((await get()) === want ? true : undefined));
+      assert.ok(got, `${what}: expected ${want}, have ${await get()}`);
+    };
+    // Real key presses on the X display, into the focused window, as a keyboard sends them.
+    xdotool('windowfocus', '--sync', xdotool('search', '--onlyvisible', '--name', '^Hookscribe$').split('\n')[0]);
+    await win.run('document.activeElement && document.activeElement.blur()');
+    xdotool('key', '--clearmodifiers', 'ctrl+2');
+    await until('Ctrl+2', hash, '#/history');
+    xdotool('key', '--clearmodifiers', 'ctrl+f');
+    await until('Ctrl+F', focused, 'history-search');
+    xdotool('type', '--delay', '20', 'Friday');
+    xdotool('key', 'Return');
+    await win.waitFor(`#history-row-${job.id} mark`, { text: /friday/i });
+    xdotool('key', 'Down');
+    await until('ArrowDown from the search box', focused, `history-row-${job.id}`);
+    xdotool('key', 'Return');
+    await until('Enter on the row', hash, `#/transcript/${job.id}`);
+    await win.waitFor('#segments');
+  });
+
   step('a failing receiver: retries, the failure in the detail panel, a replay delivers', async () => {
     hooks.status = 500;
     const before = hooks.received.length;
@@ -376,6 +401,37 @@ describe('Hookscribe desktop window', () => {
     await shot('transcript-dark');
     await win.go('settings');
     await win.choose('#setting-ui-theme', 'system');
+  });
+
+  step('at its smallest size (900×600) no view needs scrolling sideways', async () => {
+    const id = xdotool('search', '--onlyvisible', '--name', '^Hookscribe$').split('\n')[0];
+    const [width, height] = xdotool('getwindowgeometry', id).match(/Geometry: (\d+)x(\d+)/).slice(1).map(Number);
+    xdotool('windowsize', '--sync', id, '900', '600');
+    await poll(10_000, async () => ((await win.run('return window.innerWidth')) <= 900 ? true : undefined));
+    const job = jobs().find((j) => j.file_name === 'speech-1.wav');
+    const overflow = `const wide = [...document.querySelectorAll('#main, #main *')].filter((e) => {
+        const s = getComputedStyle(e);
+        // Clipped text (ellipsis) and code blocks that scroll on purpose are fine.
+        return e.scrollWidth > e.clientWidth + 1 && !['hidden', 'clip'].includes(s.overflowX) && !['PRE', 'TEXTAREA'].includes(e.tagName);
+      });
+      return { page: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+               wide: wide.slice(0, 3).map((e) => e.tagName + '#' + e.id + '.' + e.className) };`;
+    try {
+      for (const view of ['transcribe', 'history', 'folders', 'webhooks', 'deliveries', 'models', 'settings', 'transcript']) {
+        if (view === 'transcript') {
+          await win.run(`location.hash = '#/transcript/${job.id}'`);
+          await win.waitFor('#segments');
+        } else {
+          await win.go(view);
+        }
+        await sleep(400);
+        const found = await win.run(overflow);
+        assert.ok(found.page <= 0 && found.wide.length === 0, `${view} at 900×600 overflows: ${JSON.stringify(found)}`);
+        if (['transcribe', 'transcript', 'deliveries'].includes(view)) await shot(`${view}-small-light`);
+      }
+    } finally {
+      xdotool('windowsize', '--sync', id, String(width), String(height));
+    }
   });
 
   step('with the window closed, a watched folder is still transcribed and delivered', async () => {

@@ -138,6 +138,26 @@ describe('sidebar', () => {
     expect(currentNav()).toEqual(['nav-deliveries']);
   });
 
+  it('opens each view at its top, but keeps the list in place when a delivery opens', async () => {
+    mockShell();
+    await renderApp();
+    const main = document.getElementById('main')!;
+
+    await goToHash('#/settings');
+    await waitFor(() => expect(shownView()).toBe('settings'));
+    main.scrollTop = 640; // the user scrolled down Settings
+    await goToHash('#/history');
+    await waitFor(() => expect(shownView()).toBe('history'));
+    await waitFor(() => expect(main.scrollTop).toBe(0));
+
+    await goToHash('#/deliveries');
+    await waitFor(() => expect(shownView()).toBe('deliveries'));
+    main.scrollTop = 200;
+    await goToHash('#/deliveries/7');
+    await settle();
+    expect(main.scrollTop).toBe(200);
+  });
+
   it('falls back to Transcribe for an unknown hash', async () => {
     mockShell();
     await renderApp();
