@@ -275,6 +275,42 @@ fn a_hanging_endpoint_times_out_without_delaying_the_others() {
     );
 }
 
+/// A backlog the endpoint cannot take at once (one request at a time, each answered after
+/// 700 ms) leaves `hookscribe run` waiting for its one slot, not spinning: the dispatcher
+/// used to count such messages as due, wait 0 ms and go straight into another claim
+/// transaction that claimed nothing, burning a quarter of a core until the backlog drained.
+#[test]
+fn a_backlog_behind_a_busy_endpoint_waits_without_spinning() {
+    let (_dir, home) = setup("30s");
+    let slow = Receiver::start(Reply::After(Duration::from_millis(700), 200));
+    add_endpoint(&home, &slow.url, &["--max-concurrency", "1"]);
+    {
+        let mut store = store(&home);
+        for n in 0..10 {
+            completed_job(&mut store, &format!("{n}.wav"), "hello");
+        }
+    }
+    let daemon = Daemon::start(&home);
+    // Measured from the first request on, so start-up does not count.
+    slow.wait_for(1, Duration::from_secs(20));
+    let (cpu_before, started) = (daemon.cpu_time(), Instant::now());
+    slow.wait_for(8, Duration::from_secs(30));
+    let (cpu, wall) = (daemon.cpu_time() - cpu_before, started.elapsed());
+    assert!(
+        cpu.as_secs_f64() < 0.05 * wall.as_secs_f64(),
+        "hookscribe run used {cpu:?} of CPU in {wall:?} while one slow endpoint drained its backlog"
+    );
+    let mut ids: Vec<String> = slow
+        .received()
+        .iter()
+        .map(|r| r.header("webhook-id").to_string())
+        .collect();
+    let sent = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), sent, "no message was sent twice");
+}
+
 #[test]
 fn connection_refused_is_retried_then_kept_as_a_dead_letter_that_can_be_replayed() {
     let (_dir, home) = setup("200ms,200ms");

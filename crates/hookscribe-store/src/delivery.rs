@@ -135,22 +135,37 @@ impl Store {
         })
     }
 
-    /// When the next pending message that is not leased at `now` falls due (unix ms),
-    /// if any. (A lease still running belongs to a live sender, or runs out later than
-    /// the dispatcher's longest sleep.) Walks the `messages_due` index from its start.
+    /// When the next message that [`Store::claim_due`] could lease falls due (unix ms), if
+    /// any: pending, not leased at `now`, of an enabled endpoint with a free slot. A due
+    /// message that cannot be claimed (its endpoint busy or disabled) is not counted, or
+    /// the dispatcher would wake at once, claim nothing and go round again: a busy loop.
+    /// A slot frees when an attempt is recorded, which wakes the dispatcher anyway (in
+    /// this process at once, from another within its change check), or when a dead
+    /// process's lease runs out (noticed by the dispatcher's periodic read).
     pub fn next_due(&self, now: i64) -> Result<Option<i64>, StoreError> {
         use rusqlite::OptionalExtension;
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT next_attempt_at FROM messages
-                 WHERE status = 'pending' AND next_attempt_at IS NOT NULL
-                   AND (locked_until IS NULL OR locked_until <= ?1)
-                 ORDER BY next_attempt_at LIMIT 1",
-                [now],
-                |r| r.get(0),
-            )
-            .optional()?)
+        let mut next: Option<i64> = None;
+        for endpoint in all_endpoints(&self.conn)? {
+            if endpoint.disabled_at.is_some() || room(&self.conn, &endpoint, now)? <= 0 {
+                continue;
+            }
+            // Walks the `messages_by_endpoint` index in due order to the first unleased one.
+            let due: Option<i64> = self
+                .conn
+                .prepare_cached(
+                    "SELECT next_attempt_at FROM messages
+                     WHERE endpoint_id = ?1 AND status = 'pending' AND next_attempt_at IS NOT NULL
+                       AND (locked_until IS NULL OR locked_until <= ?2)
+                     ORDER BY next_attempt_at LIMIT 1",
+                )?
+                .query_row(params![endpoint.id, now], |r| r.get(0))
+                .optional()?;
+            next = match (next, due) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
+        Ok(next)
     }
 
     /// Logs an attempt and moves its message on, in one transaction: `decide` gets the
@@ -334,19 +349,25 @@ fn lease(conn: &Connection, id: MessageId, until: i64) -> rusqlite::Result<()> {
 
 /// Leases up to `max` due messages of one endpoint, within its concurrency minus what is
 /// in flight (in any process).
+/// How many more requests `endpoint` may have in flight at `now` (leases of every
+/// process count).
+fn room(conn: &Connection, endpoint: &EndpointRecord, now: i64) -> rusqlite::Result<i64> {
+    let in_flight: i64 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM messages WHERE endpoint_id = ?1 AND locked_until IS NOT NULL
+                 AND locked_until > ?2 AND status = 'pending'",
+        )?
+        .query_row(params![endpoint.id, now], |r| r.get(0))?;
+    Ok(endpoint.fields.max_concurrency.max(1) - in_flight)
+}
+
 fn lease_due(
     conn: &Connection,
     endpoint: &EndpointRecord,
     now: i64,
     max: i64,
 ) -> rusqlite::Result<Vec<Lease>> {
-    let in_flight: i64 = conn.query_row(
-        "SELECT count(*) FROM messages WHERE endpoint_id = ?1 AND locked_until IS NOT NULL
-             AND locked_until > ?2 AND status = 'pending'",
-        params![endpoint.id, now],
-        |r| r.get(0),
-    )?;
-    let room = (endpoint.fields.max_concurrency.max(1) - in_flight).min(max);
+    let room = room(conn, endpoint, now)?.min(max);
     if room <= 0 {
         return Ok(Vec::new());
     }
@@ -520,6 +541,41 @@ mod tests {
     }
 
     #[test]
+    fn only_messages_a_claim_could_take_count_as_due() {
+        let (_dir, mut store) = temp_store();
+        let id = endpoint(&store);
+        let test = store
+            .add_test_message(&NewMessage {
+                webhook_id: "msg_test".into(),
+                event: "webhook.test".into(),
+                endpoint_id: id,
+                body: b"{}".to_vec(),
+            })
+            .unwrap();
+        // A test that is sent again goes through the outbox like any message.
+        assert_eq!(store.replay(test, None).unwrap(), test);
+        let now = now_ms();
+        assert!(store.next_due(now).unwrap().is_some_and(|due| due <= now));
+
+        // Disabling holds transcripts but leaves a test message pending: it is still not
+        // due, since no claim would take it.
+        store.disable_endpoint(id, "testing").unwrap();
+        assert_eq!(store.message(test).unwrap().status, MessageStatus::Pending);
+        assert!(store.claim_due(now).unwrap().is_empty());
+        assert_eq!(store.next_due(now).unwrap(), None);
+
+        // An endpoint that is gone counts for nothing either; another one still does.
+        store.remove_endpoint(id).unwrap();
+        let other = endpoint(&store);
+        complete_one(&mut store);
+        let due = store.next_due(now_ms()).unwrap();
+        assert!(due.is_some(), "the other endpoint's message");
+        let claims = store.claim_due(now_ms()).unwrap();
+        assert_eq!(claims.len(), 1);
+        assert_eq!(claims[0].endpoint.id, other);
+    }
+
+    #[test]
     fn claims_respect_each_endpoints_concurrency_and_leases() {
         let (_dir, mut store) = temp_store();
         endpoint(&store);
@@ -529,9 +585,10 @@ mod tests {
         let now = now_ms();
         assert!(store.next_due(now).unwrap().is_some_and(|due| due <= now));
         assert_eq!(store.claim_due(now).unwrap().len(), 4, "max_concurrency 4");
-        assert!(
-            store.next_due(now).unwrap().is_some(),
-            "two are due and not leased"
+        assert_eq!(
+            store.next_due(now).unwrap(),
+            None,
+            "two are due, but the endpoint has no free slot: nothing to wake for"
         );
         assert_eq!(store.claim_due(now).unwrap().len(), 0, "four in flight");
         let later = now + 5_000 + LEASE_MARGIN.as_millis() as i64 + 1;
