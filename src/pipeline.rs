@@ -74,16 +74,10 @@ pub fn transcribe_file(
     let decoder = Decoder::open(path, cancel.clone())?;
     let total = decoder.total_output_samples();
     let (sender, receiver) = mpsc::sync_channel::<Result<Vec<f32>, AudioError>>(QUEUE_CHUNKS);
+    let source = path.to_path_buf();
     let decoding = std::thread::Builder::new()
         .name("decode".into())
-        .spawn(move || {
-            for chunk in decoder {
-                // The transcriber hung up (failed or cancelled): stop decoding.
-                if sender.send(chunk).is_err() {
-                    break;
-                }
-            }
-        })
+        .spawn(move || feed(decoder, &sender, &source))
         .map_err(|e| AudioError::Io {
             path: path.to_path_buf(),
             source: e,
@@ -106,7 +100,10 @@ pub fn transcribe_file(
         |p| progress(Stage::Transcribing, p),
         cancel,
     );
-    let _ = decoding.join();
+    if decoding.join().is_err() && decode_error.is_none() {
+        // `feed` catches the decoder's panics; this is one outside it.
+        decode_error = Some(crashed(path, "the decoding thread panicked"));
+    }
     if let Some(error) = decode_error {
         return Err(error.into());
     }
@@ -121,4 +118,82 @@ pub fn transcribe_file(
         .into());
     }
     Ok(transcript)
+}
+
+/// Sends the decoder's chunks to the transcriber until either side is done. A panic in
+/// the decoder (a bug, or a file that trips one) ends the stream with an error naming the
+/// file, so the job fails with the reason instead of completing with a silently
+/// shortened transcript.
+fn feed(
+    chunks: impl Iterator<Item = Result<Vec<f32>, AudioError>>,
+    sender: &mpsc::SyncSender<Result<Vec<f32>, AudioError>>,
+    path: &Path,
+) {
+    let fed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        for chunk in chunks {
+            // The transcriber hung up (failed or cancelled): stop decoding.
+            if sender.send(chunk).is_err() {
+                return;
+            }
+        }
+    }));
+    if let Err(panic) = fed {
+        let reason = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".into());
+        // The receiver may be gone already (the transcription failed first): nothing to tell.
+        let _ = sender.send(Err(crashed(path, &reason)));
+    }
+}
+
+fn crashed(path: &Path, reason: &str) -> AudioError {
+    AudioError::Decode {
+        path: path.to_path_buf(),
+        reason: format!("the decoder crashed ({reason}); the file may be damaged"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_decoder_that_panics_ends_the_stream_with_an_error_naming_the_file() {
+        let (sender, receiver) = mpsc::sync_channel(8);
+        let chunks = (0..5).map(|n| match n {
+            0 | 1 => Ok(vec![0.0_f32; 1600]),
+            _ => panic!("index out of bounds: the len is 3 but the index is 7"),
+        });
+        let path = Path::new("/recordings/broken.m4a");
+        std::thread::spawn(move || feed(chunks, &sender, path))
+            .join()
+            .expect("feed catches the panic");
+        let got: Vec<_> = receiver.iter().collect();
+        assert_eq!(got.len(), 3, "two chunks, then the error, then the end");
+        assert!(got[0].is_ok() && got[1].is_ok());
+        let error = got[2]
+            .as_ref()
+            .expect_err("the last item is the error")
+            .to_string();
+        assert!(error.contains("/recordings/broken.m4a"), "{error}");
+        assert!(
+            error.contains("the decoder crashed (index out of bounds"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_transcriber_that_hangs_up_stops_the_decoder() {
+        let (sender, receiver) = mpsc::sync_channel(1);
+        drop(receiver);
+        let mut pulled = 0;
+        let chunks = std::iter::from_fn(|| {
+            pulled += 1;
+            Some(Ok(vec![0.0_f32; 16]))
+        });
+        feed(chunks.take(1000), &sender, Path::new("a.wav"));
+        assert_eq!(pulled, 1, "decoding stops at the first chunk nobody takes");
+    }
 }
