@@ -70,52 +70,9 @@ g++ -O2 -std=c++17 -I"$WHISPER_OUT/include" benches/whisper_ref.cpp -o "$WHISPER
 echo "whisper_ref: $WHISPER_REF (whisper.cpp from $WHISPER_OUT)" >&2
 
 # ---------------------------------------------------------------- audio
-step "Speech: Festival reading benches/speech.txt (cached per sentence)"
-SPEECH="$BENCH/speech.wav"
-SPEECH_REF="$BENCH/speech.ref.txt"
-python3 - "$ROOT/benches/speech.txt" "$BENCH" "$SPEECH_TARGET_S" "$VOICE" <<'PY'
-import hashlib, os, subprocess, sys, wave
-text_file, bench, target, voice = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
-sentences = [l.strip() for l in open(text_file) if l.strip() and not l.startswith("#")]
-gap = os.path.join(bench, "sentences", "gap.wav")
-if not os.path.exists(gap):  # half a second of silence between sentences
-    subprocess.run(["sox", "-n", "-r", "16000", "-c", "1", "-b", "16", gap, "trim", "0", "0.5"], check=True)
-files, spoken, total = [], [], 0.0
-while total < target:
-    for s in sentences:
-        name = os.path.join(bench, "sentences", hashlib.sha256((voice + s).encode()).hexdigest()[:16] + ".wav")
-        if not os.path.exists(name):
-            subprocess.run(["text2wave", "-eval", voice, "-F", "16000", "-o", name + ".tmp"],
-                           input=s.encode(), check=True)
-            os.replace(name + ".tmp", name)
-        with wave.open(name) as w:
-            total += w.getnframes() / w.getframerate() + 0.5
-        files += [name, gap]
-        spoken.append(s)
-        if total >= target:
-            break
-out = os.path.join(bench, "speech.wav")
-subprocess.run(["sox"] + files + ["-r", "16000", "-c", "1", "-b", "16", out + ".tmp.wav"], check=True)
-os.replace(out + ".tmp.wav", out)
-open(os.path.join(bench, "speech.ref.txt"), "w").write(" ".join(spoken) + "\n")
-print(f"{out}: {total:.1f} s, {len(spoken)} sentences ({len(sentences)} distinct)", file=sys.stderr)
-PY
-
-SPEECH_S="$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$SPEECH")"
-LOOPS="$(python3 -c "import math; print(math.ceil($LONG_TARGET_S / $SPEECH_S))")"
-MP3="$BENCH/long.mp3"
-M4A="$BENCH/long.m4a"
-STAMP="$BENCH/long.stamp"
-WANT_STAMP="$(sha256sum "$SPEECH" | cut -c1-16) loops=$LOOPS 44100Hz stereo 128k"
-if [ ! -f "$MP3" ] || [ ! -f "$M4A" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$WANT_STAMP" ]; then
-  step "Long files: the speech looped $LOOPS times, 44.1 kHz stereo MP3 and M4A (AAC)"
-  rm -f "$STAMP"
-  ffmpeg -nostdin -loglevel error -y -stream_loop $((LOOPS - 1)) -i "$SPEECH" \
-    -ar 44100 -ac 2 -c:a libmp3lame -b:a 128k "$MP3"
-  ffmpeg -nostdin -loglevel error -y -stream_loop $((LOOPS - 1)) -i "$SPEECH" \
-    -ar 44100 -ac 2 -c:a aac -b:a 128k "$M4A"
-  echo "$WANT_STAMP" > "$STAMP"
-fi
+source "$ROOT/benches/audio.sh"
+make_speech
+make_long_files
 
 # ---------------------------------------------------------------- faster-whisper
 if ! "$VENV/bin/python" -c 'import faster_whisper' 2>/dev/null; then
