@@ -46,9 +46,36 @@ impl Home {
     pub fn at(root: impl Into<PathBuf>) -> Result<Self, HomeError> {
         let home = Self { root: root.into() };
         home.ensure_dir(&home.root)?;
+        home.keep_private();
         home.ensure_dir(&home.models_dir())?;
         Ok(home)
     }
+
+    /// The folder holds the database (webhook signing secrets) and every transcript:
+    /// readable by this user only (0700), narrowed if an older version left it open.
+    /// Best effort: a file system without Unix modes must not stop Hookscribe.
+    #[cfg(unix)]
+    fn keep_private(&self) {
+        use std::os::unix::fs::PermissionsExt;
+        let Ok(meta) = std::fs::metadata(&self.root) else {
+            return;
+        };
+        if meta.permissions().mode() & 0o077 == 0 {
+            return;
+        }
+        if let Err(error) =
+            std::fs::set_permissions(&self.root, std::fs::Permissions::from_mode(0o700))
+        {
+            tracing::warn!(
+                path = %self.root.display(),
+                %error,
+                "cannot make the data folder private to this user; other users may read it"
+            );
+        }
+    }
+
+    #[cfg(not(unix))]
+    fn keep_private(&self) {}
 
     fn ensure_dir(&self, path: &Path) -> Result<(), HomeError> {
         std::fs::create_dir_all(path).map_err(|source| HomeError::Create {
@@ -69,5 +96,28 @@ impl Home {
     /// The SQLite database that holds settings (and, later, jobs and deliveries).
     pub fn database_path(&self) -> PathBuf {
         self.root.join("hookscribe.db")
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn mode(path: &Path) -> u32 {
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn the_data_folder_is_private_to_this_user_new_or_old() {
+        let dir = tempfile::tempdir().unwrap();
+        let new = Home::at(dir.path().join("new")).unwrap();
+        assert_eq!(mode(new.root()), 0o700);
+
+        let old = dir.path().join("old");
+        std::fs::create_dir(&old).unwrap();
+        std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o755)).unwrap();
+        Home::at(&old).unwrap();
+        assert_eq!(mode(&old), 0o700);
     }
 }

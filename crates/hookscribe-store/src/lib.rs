@@ -36,6 +36,12 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
+    #[error("cannot create the database {path}: {source}; check that its folder is writable")]
+    Create {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("the database {path} has schema version {found}, newer than this Hookscribe understands ({supported}); update Hookscribe")]
     TooNew {
         path: PathBuf,
@@ -102,12 +108,54 @@ pub struct Store {
     conn: Connection,
 }
 
+/// The database holds webhook signing secrets and secret header values: it is created
+/// readable by this user only (0600; SQLite gives its -wal and -shm files the same
+/// mode), and one left readable by others by an older version is narrowed when opened.
+/// Narrowing is best effort: on file systems without Unix modes (a FAT drive, some
+/// network shares) `chmod` fails or does nothing, and the database must still open.
+#[cfg(unix)]
+fn create_private(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    if !path.exists() {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+            .or_else(|error| match error.kind() {
+                // Another process created it meanwhile.
+                std::io::ErrorKind::AlreadyExists => std::fs::File::open(path),
+                _ => Err(error),
+            })?;
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        let file = Path::new(&name);
+        if let Ok(meta) = std::fs::metadata(file) {
+            if meta.permissions().mode() & 0o077 != 0 {
+                let _ = std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn create_private(_path: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
 impl Store {
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         let open_err = |source| StoreError::Open {
             path: path.to_path_buf(),
             source,
         };
+        create_private(path).map_err(|source| StoreError::Create {
+            path: path.to_path_buf(),
+            source,
+        })?;
         let mut conn = Connection::open(path).map_err(open_err)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
         conn.pragma_update(None, "journal_mode", "WAL")
@@ -170,4 +218,46 @@ pub(crate) fn temp_store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = Store::open(&dir.path().join("db.sqlite")).expect("open store");
     (dir, store)
+}
+
+#[cfg(all(test, unix))]
+mod private_tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn mode(path: &Path) -> u32 {
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn a_new_database_and_its_journal_are_readable_by_this_user_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hookscribe.db");
+        let store = Store::open(&path).unwrap();
+        store.set_setting("probe", "1").unwrap();
+        assert_eq!(mode(&path), 0o600);
+        for journal in ["hookscribe.db-wal", "hookscribe.db-shm"] {
+            assert_eq!(mode(&dir.path().join(journal)), 0o600, "{journal}");
+        }
+    }
+
+    #[test]
+    fn a_database_readable_by_others_is_narrowed_when_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hookscribe.db");
+        drop(Store::open(&path).unwrap());
+        let wal = dir.path().join("hookscribe.db-wal");
+        std::fs::write(&wal, b"").unwrap();
+        for file in [&path, &wal] {
+            std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(&wal), 0o600);
+        assert_eq!(
+            store.setting("missing").unwrap(),
+            None,
+            "and it still works"
+        );
+    }
 }
