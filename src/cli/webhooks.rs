@@ -112,6 +112,11 @@ pub struct EndpointArgs {
     /// Like --header, with the value masked in listings and the delivery log
     #[arg(long = "secret-header")]
     secret_headers: Vec<String>,
+    /// A secret header whose value is read from standard input, one line per use of this
+    /// flag, after the signing secret of --secret-stdin (keeps the value out of `ps` and
+    /// shell history)
+    #[arg(long = "secret-header-stdin", value_name = "NAME")]
+    secret_headers_stdin: Vec<String>,
     /// Give up on a request after this long (default 15s)
     #[arg(long, value_parser = parse_duration)]
     timeout: Option<Duration>,
@@ -121,11 +126,12 @@ pub struct EndpointArgs {
 }
 
 impl EndpointArgs {
-    /// `--header` and `--secret-header` values as requests.
+    /// `--header`, `--secret-header` and `--secret-header-stdin` values as requests
+    /// (the last read from standard input, in the order given).
     fn headers(&self) -> Result<Vec<HeaderRequest>> {
         let plain = self.headers.iter().map(|h| (h, false));
         let secret = self.secret_headers.iter().map(|h| (h, true));
-        plain
+        let mut headers = plain
             .chain(secret)
             .map(|(text, secret)| {
                 let (name, value) = text.split_once(':').ok_or_else(|| {
@@ -137,7 +143,22 @@ impl EndpointArgs {
                     secret,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>>>()?;
+        for name in &self.secret_headers_stdin {
+            headers.push(HeaderRequest {
+                name: name.clone(),
+                value: stdin_line(&format!("the value of the {name} header"))?.ok_or_else(
+                    || {
+                        anyhow::anyhow!(
+                            "standard input ended before the value of the {name} header: \
+                             give one line per --secret-header-stdin"
+                        )
+                    },
+                )?,
+                secret: true,
+            });
+        }
+        Ok(headers)
     }
 
     fn timeout_ms(&self) -> Option<i64> {
@@ -154,6 +175,8 @@ pub fn run(engine: &Engine, command: WebhooksCommand) -> Result<()> {
             secret_stdin,
             json,
         } => {
+            // Standard input holds the signing secret first, then secret header values.
+            let secret = secret_stdin.then(read_secret).transpose()?;
             let created = endpoints
                 .add(&EndpointRequest {
                     url,
@@ -163,7 +186,7 @@ pub fn run(engine: &Engine, command: WebhooksCommand) -> Result<()> {
                     headers: options.headers()?,
                     timeout_ms: options.timeout_ms(),
                     max_concurrency: options.max_concurrency,
-                    secret: secret_stdin.then(read_secret).transpose()?,
+                    secret,
                 })
                 .map_err(|e| from_stdin(e, secret_stdin))?;
             if json {
@@ -363,11 +386,18 @@ fn from_stdin(error: EngineError, secret_stdin: bool) -> anyhow::Error {
 
 /// The `whsec_…` secret on standard input's first line.
 fn read_secret() -> Result<String> {
+    // An empty or missing line is refused by the engine, naming the secret.
+    Ok(stdin_line("the secret")?.unwrap_or_default())
+}
+
+/// One line of standard input, trimmed, or `None` when it has ended; `what` names it in
+/// errors.
+fn stdin_line(what: &str) -> Result<Option<String>> {
     let mut line = String::new();
-    std::io::stdin()
+    let read = std::io::stdin()
         .read_line(&mut line)
-        .context("cannot read the secret from standard input")?;
-    Ok(line.trim().to_string())
+        .with_context(|| format!("cannot read {what} from standard input"))?;
+    Ok((read > 0).then(|| line.trim().to_string()))
 }
 
 fn print_summary(endpoint: &EndpointView) {

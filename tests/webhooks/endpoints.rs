@@ -312,3 +312,57 @@ fn a_receivers_existing_secret_can_be_kept_via_stdin() {
         "{stderr}"
     );
 }
+
+/// Secret header values can come from standard input (never the command line, where `ps`
+/// and shell history would show them), after the signing secret, one line each.
+#[test]
+fn secret_header_values_are_read_from_stdin_in_order() {
+    use std::io::Write;
+    let (_dir, home) = temp_home();
+    let receiver = Receiver::start(Reply::Status(200));
+    let existing = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    let add = |stdin: &str| {
+        let mut child = std::process::Command::new(common::hookscribe_bin())
+            .args(["webhooks", "add", &receiver.url, "--secret-stdin", "--json"])
+            .args(["--secret-header-stdin", "Authorization"])
+            .args(["--secret-header-stdin", "X-Api-Key"])
+            .env("HOOKSCRIBE_HOME", home.root())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        write!(child.stdin.take().unwrap(), "{stdin}").unwrap();
+        child.wait_with_output().unwrap()
+    };
+
+    let short = add(&format!("{existing}\nBearer only-one\n"));
+    assert!(!short.status.success(), "one value for two headers");
+    let stderr = String::from_utf8_lossy(&short.stderr);
+    assert!(
+        stderr.contains("standard input ended before the value of the X-Api-Key header"),
+        "{stderr}"
+    );
+    assert_eq!(
+        cli(&home, &["webhooks", "list", "--json"]).trim(),
+        "[]",
+        "nothing was added"
+    );
+
+    let output = add(&format!("{existing}\nBearer tok-9f2c\nkey-77aa\n"));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let listed = cli(&home, &["webhooks", "list", "--json"]);
+    assert!(
+        !listed.contains("tok-9f2c") && !listed.contains("key-77aa"),
+        "{listed}"
+    );
+    cli(&home, &["webhooks", "test", "1"]);
+    let request = &receiver.received()[0];
+    assert_eq!(request.header("authorization"), "Bearer tok-9f2c");
+    assert_eq!(request.header("x-api-key"), "key-77aa");
+    assert!(verifies(existing, request), "the signing secret came first");
+}
