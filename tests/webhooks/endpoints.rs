@@ -273,22 +273,31 @@ fn endpoints_are_validated_and_shown_with_their_secret_masked() {
     assert!(!ok && stderr.contains("no webhook endpoint 1"), "{stderr}");
 }
 
-#[test]
-fn a_receivers_existing_secret_can_be_kept_via_stdin() {
+/// `hookscribe ARGS…` with `stdin` written to its standard input.
+fn cli_with_stdin(home: &Home, args: &[&str], stdin: &str) -> std::process::Output {
     use std::io::Write;
-    let (_dir, home) = temp_home();
-    let receiver = Receiver::start(Reply::Status(200));
-    let existing = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
     let mut child = std::process::Command::new(common::hookscribe_bin())
-        .args(["webhooks", "add", &receiver.url, "--secret-stdin", "--json"])
+        .args(args)
         .env("HOOKSCRIBE_HOME", home.root())
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    writeln!(child.stdin.take().unwrap(), "{existing}").unwrap();
-    let output = child.wait_with_output().unwrap();
+    write!(child.stdin.take().unwrap(), "{stdin}").unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_receivers_existing_secret_can_be_kept_via_stdin() {
+    let (_dir, home) = temp_home();
+    let receiver = Receiver::start(Reply::Status(200));
+    let existing = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    let output = cli_with_stdin(
+        &home,
+        &["webhooks", "add", &receiver.url, "--secret-stdin", "--json"],
+        &format!("{existing}\n"),
+    );
     assert!(
         output.status.success(),
         "{}",
@@ -317,23 +326,22 @@ fn a_receivers_existing_secret_can_be_kept_via_stdin() {
 /// and shell history would show them), after the signing secret, one line each.
 #[test]
 fn secret_header_values_are_read_from_stdin_in_order() {
-    use std::io::Write;
     let (_dir, home) = temp_home();
     let receiver = Receiver::start(Reply::Status(200));
     let existing = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
     let add = |stdin: &str| {
-        let mut child = std::process::Command::new(common::hookscribe_bin())
-            .args(["webhooks", "add", &receiver.url, "--secret-stdin", "--json"])
-            .args(["--secret-header-stdin", "Authorization"])
-            .args(["--secret-header-stdin", "X-Api-Key"])
-            .env("HOOKSCRIBE_HOME", home.root())
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        write!(child.stdin.take().unwrap(), "{stdin}").unwrap();
-        child.wait_with_output().unwrap()
+        let args = [
+            "webhooks",
+            "add",
+            &receiver.url,
+            "--secret-stdin",
+            "--json",
+            "--secret-header-stdin",
+            "Authorization",
+            "--secret-header-stdin",
+            "X-Api-Key",
+        ];
+        cli_with_stdin(&home, &args, stdin)
     };
 
     let short = add(&format!("{existing}\nBearer only-one\n"));
