@@ -275,6 +275,28 @@ fn hparams(model: &mut Ct2Model) -> Result<Hparams, Ct2Error> {
     let text_pe = model.shape("decoder/position_encodings/encodings", 2)?;
     let embeddings = model.shape("decoder/embeddings/weight", 2)?;
     let conv1 = model.shape("encoder/conv1/weight", 3)?;
+    let path = model.path().to_path_buf();
+    let invalid = |reason: String| Ct2Error::Invalid {
+        path: path.clone(),
+        reason,
+    };
+    // The mel filterbank is computed for n_mels before any tensor is read: a crafted
+    // value would allocate without bound. Whisper has only ever used these two.
+    if !matches!(conv1[1], 80 | 128) {
+        return Err(invalid(format!(
+            "encoder/conv1/weight takes {} mel bands; Whisper models take 80 or 128",
+            conv1[1]
+        )));
+    }
+    for (side, state) in [("encoder", audio_pe[1]), ("decoder", text_pe[1])] {
+        let name = format!("{side}/num_heads");
+        let heads = model.read_int_scalar(&name)?;
+        if heads < 1 || state as i64 % heads != 0 {
+            return Err(invalid(format!(
+                "{name} is {heads}, which does not divide the {side} width {state}"
+            )));
+        }
+    }
     Ok(Hparams {
         n_vocab: embeddings[0] as i32,
         n_audio_ctx: audio_pe[0] as i32,
@@ -461,4 +483,58 @@ pub fn convert(dir: &Path, out: &Path, precision: Precision) -> Result<Hparams, 
     let file = writer.finish().map_err(write_err)?;
     file.sync_all().map_err(write_err)?;
     Ok(hp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::ct2::model_bin;
+
+    fn f32s(n: usize) -> Vec<u8> {
+        vec![0u8; n * 4]
+    }
+
+    /// The variables `hparams` reads, with `mels` mel bands and `heads` heads.
+    fn crafted(mels: u32, heads: i32) -> Ct2Model {
+        // The open model keeps its file handle; the folder may go when this returns.
+        let dir = tempfile::tempdir().unwrap();
+        let path = model_bin(
+            dir.path(),
+            &[
+                ("encoder/position_encodings/encodings", &[4, 8], 0, f32s(32)),
+                ("decoder/position_encodings/encodings", &[4, 8], 0, f32s(32)),
+                ("decoder/embeddings/weight", &[10, 8], 0, f32s(80)),
+                (
+                    "encoder/conv1/weight",
+                    &[8, mels, 3],
+                    0,
+                    f32s(8 * mels as usize * 3),
+                ),
+                ("encoder/num_heads", &[], 3, heads.to_le_bytes().to_vec()),
+                ("decoder/num_heads", &[], 3, heads.to_le_bytes().to_vec()),
+            ],
+        );
+        Ct2Model::open_parts(&[path]).unwrap()
+    }
+
+    #[test]
+    fn crafted_hyperparameters_are_refused_before_anything_is_allocated() {
+        let hp = hparams(&mut crafted(80, 2)).unwrap();
+        assert_eq!((hp.n_mels, hp.n_audio_head, hp.n_audio_state), (80, 2, 8));
+
+        let error = hparams(&mut crafted(81, 2)).unwrap_err().to_string();
+        assert!(
+            error.contains("takes 81 mel bands; Whisper models take 80 or 128"),
+            "{error}"
+        );
+        for heads in [0, -4, 3] {
+            let error = hparams(&mut crafted(80, heads)).unwrap_err().to_string();
+            assert!(
+                error.contains(&format!(
+                    "encoder/num_heads is {heads}, which does not divide"
+                )),
+                "{error}"
+            );
+        }
+    }
 }

@@ -249,9 +249,17 @@ impl Ct2Model {
         Ok(buf)
     }
 
-    /// A small integer scalar such as `encoder/num_heads`.
+    /// A small integer scalar such as `encoder/num_heads`: exactly one element (shape
+    /// `[]`, `[1]`, `[1, 1]`…), checked before reading, so a crafted shape such as
+    /// `[1, 0]` is refused instead of reading nothing and indexing past it.
     pub fn read_int_scalar(&mut self, name: &str) -> Result<i64, Ct2Error> {
         let var = self.variable(name)?.clone();
+        if var.shape.iter().product::<usize>() != 1 {
+            return Err(Ct2Error::Invalid {
+                path: self.path.clone(),
+                reason: format!("{name} has shape {:?}, expected one number", var.shape),
+            });
+        }
         let bytes = self.read_rows(name, 0, 1)?;
         let value = match var.dtype {
             DType::I8 => bytes[0] as i8 as i64,
@@ -365,4 +373,61 @@ fn read_string(reader: &mut impl Read) -> Result<String, IndexError> {
         buf.pop();
     }
     String::from_utf8(buf).map_err(|_| IndexError::Invalid("a name is not UTF-8".into()))
+}
+
+/// Test files: a CTranslate2 model written from parts, for crafted inputs.
+#[cfg(test)]
+/// A CTranslate2 v6 file holding `variables` (name, shape, dtype code, data).
+pub(crate) fn model_bin(dir: &Path, variables: &[(&str, &[u32], u8, Vec<u8>)]) -> PathBuf {
+    let mut out = Vec::new();
+    let string = |out: &mut Vec<u8>, s: &str| {
+        out.extend_from_slice(&(s.len() as u16 + 1).to_le_bytes());
+        out.extend_from_slice(s.as_bytes());
+        out.push(0);
+    };
+    out.extend_from_slice(&6u32.to_le_bytes());
+    string(&mut out, "WhisperSpec");
+    out.extend_from_slice(&1u32.to_le_bytes());
+    out.extend_from_slice(&(variables.len() as u32).to_le_bytes());
+    for (name, shape, dtype, data) in variables {
+        string(&mut out, name);
+        out.push(shape.len() as u8);
+        for dim in *shape {
+            out.extend_from_slice(&dim.to_le_bytes());
+        }
+        out.push(*dtype);
+        out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        out.extend_from_slice(data);
+    }
+    out.extend_from_slice(&0u32.to_le_bytes()); // no aliases
+    let path = dir.join("model.bin");
+    std::fs::write(&path, out).unwrap();
+    path
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scalar_with_no_elements_is_refused_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = model_bin(
+            dir.path(),
+            &[
+                ("encoder/num_heads", &[1, 0], 3, Vec::new()),
+                ("decoder/num_heads", &[], 3, 6i32.to_le_bytes().to_vec()),
+            ],
+        );
+        let mut model = Ct2Model::open_parts(&[path]).unwrap();
+        assert_eq!(model.read_int_scalar("decoder/num_heads").unwrap(), 6);
+        let error = model
+            .read_int_scalar("encoder/num_heads")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("encoder/num_heads has shape [1, 0], expected one number"),
+            "{error}"
+        );
+    }
 }
