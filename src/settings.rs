@@ -121,7 +121,15 @@ pub const SETTINGS: &[SettingSpec] = &[
         key: "webhooks.retention",
         group: WEBHOOKS,
         default: crate::webhooks::config::DEFAULT_RETENTION,
-        description: "Keep the log of delivered webhooks this long (undelivered ones are kept)",
+        description: "Keep the log of delivered webhooks this long",
+        kind: Kind::Duration,
+    },
+    SettingSpec {
+        key: "webhooks.failed_retention",
+        group: WEBHOOKS,
+        default: crate::webhooks::config::DEFAULT_FAILED_RETENTION,
+        description:
+            "Keep failed and held webhooks (for replay) this long; pending ones always stay",
         kind: Kind::Duration,
     },
     SettingSpec {

@@ -247,13 +247,14 @@ async fn written_elsewhere(shared: &Arc<Shared>, seen: Option<i64>) {
 
 async fn prune(shared: &Arc<Shared>) {
     let result = with_store(shared, |store| {
-        let retention = DeliveryConfig::read(store)?.retention;
-        store.prune_deliveries(now_ms() - retention.as_millis() as i64)
+        let config = DeliveryConfig::read(store)?;
+        let before = |keep: Duration| now_ms() - keep.as_millis() as i64;
+        store.prune_deliveries(before(config.retention), before(config.failed_retention))
     })
     .await;
     match result {
         Ok(0) => {}
-        Ok(removed) => tracing::info!(removed, "old delivered webhooks pruned from the log"),
+        Ok(removed) => tracing::info!(removed, "old webhook messages pruned from the log"),
         Err(error) => tracing::warn!(%error, "cannot prune the delivery log"),
     }
 }

@@ -24,7 +24,7 @@ fn settings_are_checked_and_name_the_setting() {
     assert_eq!(settings.unset("language").unwrap().value, "auto");
     let listed = settings.list().unwrap();
     let webhooks = listed.iter().filter(|s| s.group == "Webhooks").count();
-    assert_eq!(webhooks, 3, "every setting carries its group");
+    assert_eq!(webhooks, 4, "every setting carries its group");
 }
 
 #[test]

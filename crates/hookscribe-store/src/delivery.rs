@@ -293,20 +293,30 @@ impl Store {
         Ok(released)
     }
 
-    /// Drops the log of delivered messages older than `cutoff` (unix ms). Messages that
-    /// were never delivered, and their attempts, are kept.
-    pub fn prune_deliveries(&mut self, cutoff: i64) -> Result<usize, StoreError> {
+    /// Drops delivered messages delivered before `delivered_before`, and failed and held
+    /// ones created before `undelivered_before` (unix ms), with their attempts: each
+    /// keeps a copy of a transcript, and a disabled endpoint would otherwise keep one of
+    /// every transcript forever. Pending messages are still being sent and always stay.
+    /// Returns how many messages went.
+    pub fn prune_deliveries(
+        &mut self,
+        delivered_before: i64,
+        undelivered_before: i64,
+    ) -> Result<usize, StoreError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        const OLD: &str = "(status = 'delivered' AND delivered_at < ?1)
+            OR (status IN ('failed', 'held') AND created_at < ?2)";
         tx.execute(
-            "DELETE FROM attempts WHERE attempted_at < ?1
-               AND message_id IN (SELECT id FROM messages WHERE status = 'delivered')",
-            [cutoff],
+            &format!(
+                "DELETE FROM attempts WHERE message_id IN (SELECT id FROM messages WHERE {OLD})"
+            ),
+            params![delivered_before, undelivered_before],
         )?;
         let removed = tx.execute(
-            "DELETE FROM messages WHERE status = 'delivered' AND delivered_at < ?1",
-            [cutoff],
+            &format!("DELETE FROM messages WHERE {OLD}"),
+            params![delivered_before, undelivered_before],
         )?;
         tx.commit()?;
         Ok(removed)
@@ -704,25 +714,61 @@ mod tests {
                 false,
             )
             .unwrap();
+        let long_ago = now_ms() - 60_000;
         assert_eq!(
-            store.prune_deliveries(now_ms() - 60_000).unwrap(),
+            store.prune_deliveries(long_ago, long_ago).unwrap(),
             0,
             "too recent"
         );
-        assert_eq!(store.prune_deliveries(now_ms() + 1).unwrap(), 1);
+        assert_eq!(store.prune_deliveries(now_ms() + 1, long_ago).unwrap(), 1);
         let left = all(&store);
         assert_eq!(left.len(), 1);
         assert_eq!(left[0].status, MessageStatus::Failed);
         assert_eq!(
             store.attempts(left[0].id).unwrap().len(),
             1,
-            "a dead letter keeps its log"
+            "a dead letter keeps its log within its own retention"
         );
 
         let replayed = store.replay_failed_since(0).unwrap();
         assert_eq!(replayed, [left[0].id]);
         let again = store.message(left[0].id).unwrap();
         assert_eq!((again.status, again.attempts), (MessageStatus::Pending, 0));
+        assert_eq!(
+            store.prune_deliveries(now_ms() + 1, now_ms() + 1).unwrap(),
+            0,
+            "a pending message is still being sent: never pruned"
+        );
+    }
+
+    #[test]
+    fn failed_and_held_messages_go_after_their_own_retention_with_their_attempts() {
+        let (_dir, mut store) = temp_store();
+        let held_endpoint = endpoint(&store);
+        complete_one(&mut store);
+        let claims = store.claim_due(now_ms()).unwrap();
+        store
+            .record_attempt(
+                &claims[0],
+                &attempt(400),
+                decided(MessageStatus::Failed),
+                false,
+            )
+            .unwrap();
+        store.disable_endpoint(held_endpoint, "testing").unwrap();
+        complete_one(&mut store);
+        let statuses: Vec<MessageStatus> = all(&store).iter().map(|m| m.status).collect();
+        assert!(
+            statuses.contains(&MessageStatus::Failed) && statuses.contains(&MessageStatus::Held)
+        );
+
+        let far_future = now_ms() + 1;
+        assert_eq!(store.prune_deliveries(far_future, far_future).unwrap(), 2);
+        assert!(all(&store).is_empty());
+        assert!(
+            store.attempts(claims[0].message.id).unwrap().is_empty(),
+            "their attempts too"
+        );
     }
 
     #[test]
