@@ -113,7 +113,7 @@ fn seed(home: &Home, transcripts: usize) {
             metadata: None,
         })
         .collect();
-    store.enqueue_all(&jobs).expect("enqueue");
+    store.enqueue_all(&jobs, &mut |_| {}).expect("enqueue");
     let mut random = 0x2545_f491_4f6c_dd1d_u64;
     for n in 0..transcripts {
         let job = store.claim_next().expect("claim").expect("a queued job");

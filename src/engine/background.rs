@@ -86,8 +86,8 @@ impl Background {
                 queued_sink.send(EngineEvent::JobQueued {
                     job: Box::new(JobView::from(job)),
                 });
-                wake_runner();
             }),
+            committed: Arc::new(wake_runner),
             status: Arc::new(move |event: FolderEvent| status_sink.send(event)),
         };
         let watcher = match FolderWatcher::start(home, sinks) {

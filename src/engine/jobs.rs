@@ -301,16 +301,18 @@ impl Jobs<'_> {
             })
             .collect();
         let views = self.engine.with_store(|store| {
-            let ids = store.enqueue_all(&new_jobs)?;
-            ids.into_iter()
-                .map(|id| store.job(id).map(JobView::from))
-                .collect::<Result<Vec<_>, _>>()
+            let mut views = Vec::with_capacity(new_jobs.len());
+            store.enqueue_all(&new_jobs, &mut |record| {
+                let view = JobView::from(record.clone());
+                self.engine.emit(EngineEvent::JobQueued {
+                    job: Box::new(view.clone()),
+                });
+                views.push(view);
+            })?;
+            Ok(views)
         })?;
         for view in &views {
             tracing::info!(job = view.id, path = %view.path, "job queued");
-            self.engine.emit(EngineEvent::JobQueued {
-                job: Box::new(view.clone()),
-            });
         }
         self.engine.wake_queue();
         Ok(views)

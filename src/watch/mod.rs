@@ -87,8 +87,11 @@ pub struct FolderEvent {
 /// What the watcher reports as it works.
 #[derive(Clone)]
 pub struct WatchSinks {
-    /// A file became a job (already committed).
+    /// A file is becoming a job: called inside its queueing transaction, before the
+    /// commit (see `hookscribe_store::jobs::Announce`), so keep it short.
     pub queued: Arc<dyn Fn(JobRecord) + Send + Sync>,
+    /// Jobs were committed: time to wake the queue.
+    pub committed: Arc<dyn Fn() + Send + Sync>,
     pub status: Arc<dyn Fn(FolderEvent) + Send + Sync>,
 }
 
@@ -96,6 +99,7 @@ impl Default for WatchSinks {
     fn default() -> Self {
         Self {
             queued: Arc::new(|_| {}),
+            committed: Arc::new(|| {}),
             status: Arc::new(|_| {}),
         }
     }
@@ -480,19 +484,19 @@ impl State {
                     .unwrap_or(serde_json::Value::Null),
                 metadata: options.metadata.clone(),
             };
-            match self
-                .store
-                .enqueue_seen(folder, &job.source_path, size, mtime_ms, &job)
-            {
+            let announce = &self.sinks.queued;
+            match self.store.enqueue_seen(
+                folder,
+                &job.source_path,
+                size,
+                mtime_ms,
+                &job,
+                &mut |record| announce(record.clone()),
+            ) {
                 Ok(Some(id)) => {
                     tracing::info!(job = id, path = %path.display(), "new file queued");
                     queued += 1;
-                    match self.store.job(id) {
-                        Ok(record) => (self.sinks.queued)(record),
-                        Err(error) => {
-                            tracing::warn!(%error, job = id, "cannot read the queued job")
-                        }
-                    }
+                    (self.sinks.committed)();
                 }
                 Ok(None) => {}
                 Err(error) => {

@@ -128,7 +128,8 @@ impl Store {
     }
 
     /// Queues a job for a folder file and records the version seen, in one transaction, so
-    /// a file is queued once however many events and scans report it.
+    /// a file is queued once however many events and scans report it. `announce` gets the
+    /// job before the commit (see [`crate::jobs::Announce`]).
     pub fn enqueue_seen(
         &mut self,
         folder: FolderId,
@@ -136,6 +137,7 @@ impl Store {
         size: u64,
         mtime_ms: i64,
         job: &NewJob,
+        announce: crate::jobs::Announce<'_>,
     ) -> Result<Option<JobId>, StoreError> {
         let tx = self
             .conn
@@ -157,6 +159,7 @@ impl Store {
              ON CONFLICT(folder_id, path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms, job_id = excluded.job_id",
             params![folder, path, size as i64, mtime_ms, id],
         )?;
+        announce(&crate::jobs::job_in(&tx, id)?);
         tx.commit()?;
         Ok(Some(id))
     }

@@ -98,6 +98,12 @@ pub struct NewJob {
     pub metadata: Option<Value>,
 }
 
+/// Told of each job a queueing transaction adds, before it commits: a queue working on
+/// another connection cannot claim the job (and announce its start) before the job's
+/// own announcement is out, so listeners never hear of a start before the queueing.
+/// (If the commit then fails, the caller reports the error; the job never existed.)
+pub type Announce<'a> = &'a mut dyn FnMut(&JobRecord);
+
 /// A job as stored, with a glimpse of its transcript (for lists).
 #[derive(Debug, Clone)]
 pub struct JobRecord {
@@ -205,7 +211,7 @@ pub(crate) fn insert_job(conn: &Connection, job: &NewJob) -> rusqlite::Result<Jo
     Ok(conn.last_insert_rowid())
 }
 
-fn job_in(conn: &Connection, id: JobId) -> Result<JobRecord, StoreError> {
+pub(crate) fn job_in(conn: &Connection, id: JobId) -> Result<JobRecord, StoreError> {
     conn.query_row(&format!("{JOB_SELECT} WHERE j.id = ?1"), [id], job_from_row)
         .optional()?
         .ok_or(StoreError::NoSuchJob(id))
@@ -216,8 +222,13 @@ impl Store {
         Ok(insert_job(&self.conn, job)?)
     }
 
-    /// Queues several jobs in one transaction: all or none.
-    pub fn enqueue_all(&mut self, jobs: &[NewJob]) -> Result<Vec<JobId>, StoreError> {
+    /// Queues several jobs in one transaction: all or none. `announce` gets each job
+    /// before the commit (see [`Announce`]).
+    pub fn enqueue_all(
+        &mut self,
+        jobs: &[NewJob],
+        announce: Announce<'_>,
+    ) -> Result<Vec<JobId>, StoreError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -225,6 +236,9 @@ impl Store {
             .iter()
             .map(|job| insert_job(&tx, job))
             .collect::<Result<Vec<_>, _>>()?;
+        for id in &ids {
+            announce(&job_in(&tx, *id)?);
+        }
         tx.commit()?;
         Ok(ids)
     }
