@@ -375,9 +375,9 @@ fn read_string(reader: &mut impl Read) -> Result<String, IndexError> {
     String::from_utf8(buf).map_err(|_| IndexError::Invalid("a name is not UTF-8".into()))
 }
 
-/// Test files: a CTranslate2 model written from parts, for crafted inputs.
+/// For tests with crafted inputs: a CTranslate2 v6 file holding `variables` (name,
+/// shape, dtype code, data).
 #[cfg(test)]
-/// A CTranslate2 v6 file holding `variables` (name, shape, dtype code, data).
 pub(crate) fn model_bin(dir: &Path, variables: &[(&str, &[u32], u8, Vec<u8>)]) -> PathBuf {
     let mut out = Vec::new();
     let string = |out: &mut Vec<u8>, s: &str| {

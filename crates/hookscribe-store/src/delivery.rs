@@ -357,8 +357,6 @@ fn lease(conn: &Connection, id: MessageId, until: i64) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// Leases up to `max` due messages of one endpoint, within its concurrency minus what is
-/// in flight (in any process).
 /// How many more requests `endpoint` may have in flight at `now` (leases of every
 /// process count).
 fn room(conn: &Connection, endpoint: &EndpointRecord, now: i64) -> rusqlite::Result<i64> {
@@ -371,6 +369,8 @@ fn room(conn: &Connection, endpoint: &EndpointRecord, now: i64) -> rusqlite::Res
     Ok(endpoint.fields.max_concurrency.max(1) - in_flight)
 }
 
+/// Leases up to `max` due messages of one endpoint, within its concurrency minus what is
+/// in flight (in any process).
 fn lease_due(
     conn: &Connection,
     endpoint: &EndpointRecord,
