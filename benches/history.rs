@@ -111,6 +111,7 @@ fn seed(home: &Home, transcripts: usize) {
             folder_id: None,
             options: serde_json::json!({}),
             metadata: None,
+            route: Default::default(),
         })
         .collect();
     store.enqueue_all(&jobs, &mut |_| {}).expect("enqueue");

@@ -128,6 +128,7 @@ fn complete_job(store: &mut Store, n: usize) {
             folder_id: None,
             options: serde_json::json!({}),
             metadata: Some(serde_json::json!({ "client": "Acme" })),
+            route: Default::default(),
         })
         .expect("enqueue");
     store.claim_next().expect("claim").expect("a job");

@@ -24,7 +24,7 @@ APT_PACKAGES=(
   libsoup-3.0-dev libxdo-dev
   xvfb xauth dbus-x11 dbus-daemon webkit2gtk-driver imagemagick xdotool
   sox ffmpeg festival festvox-us-slt-hts
-  python3 python3-pip nodejs npm
+  python3 python3-pip python3-venv nodejs npm
 )
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -56,6 +56,7 @@ MSG
     case "$pkg" in
       nodejs|npm) command -v "${pkg/nodejs/node}" >/dev/null && continue ;;
       python3-pip) python3 -m pip --version >/dev/null 2>&1 && continue ;;
+      python3-venv) python3 -c 'import ensurepip, venv' >/dev/null 2>&1 && continue ;;
     esac
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
   done
@@ -134,9 +135,23 @@ ensure_test_models() {
   fi
 }
 
+# The real Python clients the local API is tested with (the official `openai` package and
+# `standardwebhooks`), pinned in tests/api/requirements.txt, in a virtualenv in the cache.
+export HOOKSCRIBE_TEST_PYTHON="$CACHE/venv/bin/python"
+ensure_python_clients() {
+  local requirements="$ROOT/tests/api/requirements.txt" stamp="$CACHE/venv/.requirements"
+  if [ -x "$HOOKSCRIBE_TEST_PYTHON" ] && cmp -s "$requirements" "$stamp"; then return 0; fi
+  step "Installing the Python API clients for the tests"
+  rm -rf "$CACHE/venv"
+  python3 -m venv "$CACHE/venv"
+  "$HOOKSCRIBE_TEST_PYTHON" -m pip install --quiet --disable-pip-version-check -r "$requirements"
+  cp "$requirements" "$stamp"
+}
+
 setup() {
   ensure_system_packages
   ensure_toolchains
   ensure_ui_dependencies
   ensure_test_models
+  ensure_python_clients
 }

@@ -93,7 +93,12 @@ impl Home {
         self.root.join("models")
     }
 
-    /// The SQLite database that holds settings (and, later, jobs and deliveries).
+    /// Recordings received by the local API, one file each, removed with their job.
+    pub fn uploads_dir(&self) -> PathBuf {
+        self.root.join("uploads")
+    }
+
+    /// The SQLite database that holds settings, jobs, transcripts and deliveries.
     pub fn database_path(&self) -> PathBuf {
         self.root.join("hookscribe.db")
     }

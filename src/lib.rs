@@ -6,6 +6,7 @@
 //! modules below are the engine's parts; the store underneath is its own crate
 //! (`hookscribe-store`), which imports nothing from here. See `docs/ARCHITECTURE.md`.
 
+pub mod api;
 pub mod asr;
 pub mod audio;
 pub mod cancel;

@@ -54,6 +54,10 @@ const MODELS: &str = "Models";
 const WEBHOOKS: &str = "Webhooks";
 const APP: &str = "App";
 const FOLDERS: &str = "Folders";
+const API: &str = "Local API";
+
+/// The local API's port unless `api.port` says otherwise.
+pub const DEFAULT_API_PORT: &str = "8178";
 
 pub const SETTINGS: &[SettingSpec] = &[
     SettingSpec {
@@ -138,6 +142,40 @@ pub const SETTINGS: &[SettingSpec] = &[
         default: "false",
         description: "Pause every watched folder: new files wait until watching resumes",
         kind: Kind::Switch,
+    },
+    SettingSpec {
+        key: "api.enabled",
+        group: API,
+        default: "false",
+        description: "Serve the local HTTP API (OpenAI-compatible transcription, jobs, events)",
+        kind: Kind::Switch,
+    },
+    SettingSpec {
+        key: "api.host",
+        group: API,
+        default: "127.0.0.1",
+        description:
+            "Address the API listens on: 127.0.0.1 keeps it on this computer; 0.0.0.0 opens it to the network",
+        kind: Kind::Choice {
+            options: &["127.0.0.1", "::1", "0.0.0.0", "::"],
+        },
+    },
+    SettingSpec {
+        key: "api.port",
+        group: API,
+        default: DEFAULT_API_PORT,
+        description: "Port the API listens on",
+        kind: Kind::Count { min: 1, max: 65535 },
+    },
+    SettingSpec {
+        key: "api.max_upload_mb",
+        group: API,
+        default: "2048",
+        description: "Largest recording the API accepts, in megabytes (larger ones get 413)",
+        kind: Kind::Count {
+            min: 1,
+            max: 1_048_576,
+        },
     },
     SettingSpec {
         key: "ui.theme",
@@ -307,6 +345,25 @@ pub struct Resolved {
     pub options: TranscribeOptions,
 }
 
+impl Resolved {
+    /// The options that change what a transcript says, as one short string: a recording
+    /// is transcribed once per recipe, and a later job reuses the transcript only when
+    /// its recipe is the same (threads change nothing and are left out).
+    pub fn recipe(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let o = &self.options;
+        let recipe = serde_json::json!([
+            self.model_path.to_string_lossy(),
+            o.language,
+            o.translate,
+            o.prompt,
+            o.beam_size,
+            o.word_timestamps,
+        ]);
+        hex::encode(&Sha256::digest(recipe.to_string().as_bytes())[..12])
+    }
+}
+
 /// Typed access to the settings table.
 pub struct Settings<'a> {
     store: &'a Store,
@@ -366,6 +423,30 @@ impl<'a> Settings<'a> {
     /// A switch setting.
     pub fn switch(&self, key: &str) -> Result<bool, SettingsError> {
         Ok(self.get(key)?.value == "true")
+    }
+
+    /// A whole-number setting (a hand-edited bad value falls back to the default).
+    pub fn count(&self, key: &str) -> Result<u32, SettingsError> {
+        let setting = self.get(key)?;
+        Ok(setting
+            .value
+            .parse()
+            .or_else(|_| setting.default.parse())
+            .unwrap_or_default())
+    }
+
+    /// The local API's address as links name it (`http://127.0.0.1:8178`), when the API
+    /// is enabled. A server listening on every address is linked through loopback.
+    pub fn api_base(&self) -> Option<String> {
+        if !self.switch("api.enabled").ok()? {
+            return None;
+        }
+        let host = match self.get("api.host").ok()?.value.as_str() {
+            "0.0.0.0" => "127.0.0.1".to_string(),
+            "::" | "::1" => "[::1]".to_string(),
+            other => other.to_string(),
+        };
+        Some(format!("http://{host}:{}", self.count("api.port").ok()?))
     }
 
     /// The default model's name.

@@ -29,6 +29,32 @@ impl AppEngine {
     }
 }
 
+/// The local API server, kept as the settings say while the app runs.
+#[derive(Default)]
+pub struct AppApi(std::sync::Mutex<Option<hookscribe::api::Api>>);
+
+impl AppApi {
+    pub fn status(&self) -> hookscribe::engine::ApiServerStatus {
+        match self.0.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            Some(api) => api.status(),
+            None => hookscribe::engine::ApiServerStatus::Off,
+        }
+    }
+
+    fn start(&self, engine: &Engine) {
+        match hookscribe::api::Api::start(engine, hookscribe::api::Mode::FromSettings) {
+            Ok(api) => *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(api),
+            Err(error) => tracing::error!(%error, "the local API cannot run"),
+        }
+    }
+
+    fn stop(&self) {
+        if let Some(api) = self.0.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            api.stop();
+        }
+    }
+}
+
 fn open_engine() -> Result<Engine, EngineError> {
     let engine = Engine::open_default()?;
     engine.start(BackgroundConfig::this_program()?)?;
@@ -63,12 +89,14 @@ pub fn run() {
         .setup(|app| {
             app.manage(instance::Refusals::default());
             app.manage(media::Media::new());
+            app.manage(AppApi::default());
             let engine = open_engine();
             match &engine {
                 Ok(engine) => {
                     bridge::forward_events(app.handle().clone(), engine.subscribe());
                     notify::follow(app.handle().clone(), engine.clone());
                     app_settings::follow(app.handle().clone(), engine.clone());
+                    app.state::<AppApi>().start(engine);
                     let result = instance::queue_arguments(engine, std::env::args().skip(1), None);
                     instance::report(app.handle(), result);
                 }
@@ -104,6 +132,7 @@ pub fn run() {
             api.prevent_exit();
         }
         tauri::RunEvent::Exit => {
+            handle.state::<AppApi>().stop();
             if let Ok(engine) = handle.state::<AppEngine>().get() {
                 engine.shutdown();
             }

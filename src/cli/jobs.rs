@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Subcommand;
 use hookscribe::engine::{
-    parse_status, AddJobs, Engine, ExportFormat, JobQuery, JobStatus, JobView, SearchQuery,
+    parse_status, AddJobs, Engine, ExportFormat, JobQuery, JobStatus, JobView, JobWebhook,
+    SearchQuery,
 };
 
 use super::print_json;
@@ -23,6 +24,16 @@ pub enum JobsCommand {
         /// A JSON object carried into the job's webhooks (at most 4 KB)
         #[arg(long)]
         metadata: Option<String>,
+        /// Notify only these configured endpoints (ids from `webhooks list`)
+        #[arg(long = "endpoint", value_name = "ID", conflicts_with = "webhook_url")]
+        endpoints: Vec<i64>,
+        /// Also send the jobs' webhooks to this URL of their own, retried like an
+        /// endpoint's; its signing secret is made and printed unless given on stdin
+        #[arg(long, value_name = "URL")]
+        webhook_url: Option<String>,
+        /// Read the `whsec_` secret for --webhook-url from standard input
+        #[arg(long, requires = "webhook_url")]
+        webhook_secret_stdin: bool,
         #[arg(long)]
         json: bool,
     },
@@ -76,18 +87,38 @@ pub fn run(engine: &Engine, command: JobsCommand) -> Result<()> {
             recordings,
             recursive,
             metadata,
+            endpoints,
+            webhook_url,
+            webhook_secret_stdin,
             json,
         } => {
             let metadata = super::parse_metadata(metadata)?;
-            let queued = jobs.add(&AddJobs {
+            let webhook = match (webhook_url, endpoints.is_empty()) {
+                (Some(url), _) => Some(JobWebhook::Url {
+                    url,
+                    secret: webhook_secret_stdin
+                        .then(super::webhooks::read_secret)
+                        .transpose()?,
+                }),
+                (None, false) => Some(JobWebhook::Endpoints { ids: endpoints }),
+                (None, true) => None,
+            };
+            let added = jobs.add_with(&AddJobs {
                 paths: recordings.files.clone(),
                 recursive,
                 options: recordings.options(),
                 metadata,
+                webhook,
             })?;
+            let queued = added.jobs;
             if json {
                 let ids: Vec<i64> = queued.iter().map(|j| j.id).collect();
-                return print_json(&serde_json::json!({ "queued": ids, "jobs": queued }));
+                return print_json(&serde_json::json!({
+                    "queued": ids, "jobs": queued, "webhook_secret": added.new_secret
+                }));
+            }
+            if let Some(secret) = &added.new_secret {
+                println!("webhook signing secret (shown once): {secret}");
             }
             for job in queued {
                 println!("queued job {}: {}", job.id, job.path);

@@ -3,6 +3,7 @@
 //! human text, or as JSON on stdout with `--json`. Errors go to stderr (see `main`), with
 //! a hint naming the command that helps.
 
+mod api;
 mod config;
 mod deliveries;
 mod folders;
@@ -34,7 +35,7 @@ pub struct Cli {
 impl Cli {
     /// Long-running commands log their progress by default.
     pub fn is_daemon(&self) -> bool {
-        matches!(self.command, Command::Run)
+        matches!(self.command, Command::Run { .. })
     }
 }
 
@@ -48,7 +49,14 @@ enum Command {
     /// Transcribe audio or video files
     Transcribe(transcribe::TranscribeArgs),
     /// Process the job queue headless until stopped (SIGINT/SIGTERM)
-    Run,
+    Run {
+        /// Serve the local HTTP API too, whatever the `api.enabled` setting says
+        #[arg(long)]
+        api: bool,
+    },
+    /// The local HTTP API: its address and token
+    #[command(subcommand)]
+    Api(api::ApiCommand),
     /// Watch folders for new recordings
     #[command(subcommand)]
     Folders(folders::FoldersCommand),
@@ -110,7 +118,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Transcribe(args) => transcribe::run(&engine, args),
         Command::Config(command) => config::run(&engine, command),
         Command::Worker => Ok(()),
-        Command::Run => daemon(&engine),
+        Command::Run { api } => daemon(&engine, api),
+        Command::Api(command) => api::run(&engine, command),
         Command::Jobs(command) => jobs::run(&engine, command),
         Command::Folders(command) => folders::run(&engine, command),
         Command::Webhooks(command) => webhooks::run(&engine, command),
@@ -187,18 +196,30 @@ fn info(engine: &Engine, json: bool) -> Result<()> {
     Ok(())
 }
 
-/// `hookscribe run`: the headless daemon. Processes the queue, watches folders and sends
-/// webhooks until SIGINT or SIGTERM.
-fn daemon(engine: &Engine) -> Result<()> {
+/// `hookscribe run`: the headless daemon. Processes the queue, watches folders, sends
+/// webhooks and serves the local API (when enabled, or with `--api`) until SIGINT or
+/// SIGTERM.
+fn daemon(engine: &Engine, force_api: bool) -> Result<()> {
     let (stop, stopped) = std::sync::mpsc::channel();
     ctrlc::set_handler(move || {
         let _ = stop.send(());
     })
     .map_err(|e| anyhow::anyhow!("cannot install the SIGINT/SIGTERM handler: {e}"))?;
     engine.start(BackgroundConfig::this_program()?)?;
+    let mode = if force_api {
+        hookscribe::api::Mode::Always
+    } else {
+        hookscribe::api::Mode::FromSettings
+    };
+    let api = hookscribe::api::Api::start(engine, mode)?;
+    if let (true, hookscribe::api::ApiStatus::Failed { error }) = (force_api, api.status()) {
+        engine.shutdown();
+        anyhow::bail!("{error}");
+    }
     tracing::info!(home = %engine.home().root().display(), "hookscribe run: waiting for jobs (Ctrl-C to stop)");
     let _ = stopped.recv();
     tracing::info!("stopping");
+    api.stop();
     engine.shutdown();
     Ok(())
 }

@@ -385,7 +385,7 @@ fn from_stdin(error: EngineError, secret_stdin: bool) -> anyhow::Error {
 }
 
 /// The `whsec_…` secret on standard input's first line.
-fn read_secret() -> Result<String> {
+pub fn read_secret() -> Result<String> {
     // An empty or missing line is refused by the engine, naming the secret.
     Ok(stdin_line("the secret")?.unwrap_or_default())
 }

@@ -42,6 +42,7 @@ pub fn typescript() -> String {
         Segment,
         Word,
         AddJobs,
+        JobWebhook,
         JobQuery,
         SearchQuery,
         SearchHitView,
@@ -86,6 +87,9 @@ pub fn typescript() -> String {
         SettingValue,
         crate::settings::Kind,
         EngineStatus,
+        // The local API.
+        ApiInfo,
+        ApiServerStatus,
     );
     out
 }

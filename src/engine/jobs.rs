@@ -11,12 +11,14 @@ use super::deliveries::MessageView;
 use super::{page_limit, Engine, EngineError, EngineEvent, Page, Subject};
 use crate::asr::TranscribeOptions;
 use crate::export::Format;
-use crate::models::Models as ModelFiles;
+use crate::models::{ModelInfo, Models as ModelFiles};
 use crate::pipeline::Stage;
 use crate::settings::Settings;
 use crate::watch::{filter::FileFilter, FolderOptions};
+use crate::webhooks::endpoint::{check_url, EndpointSettings};
 use crate::webhooks::outbox::{job_messages, JobNotice};
-use hookscribe_store::jobs::{JobFilter, JobRecord, JobStatus, NewJob, Origin};
+use crate::webhooks::signing::Secret;
+use hookscribe_store::jobs::{JobFilter, JobRecord, JobRoute, JobStatus, NewJob, Origin};
 use hookscribe_store::messages::MessageFilter;
 use hookscribe_store::now_ms;
 use hookscribe_store::transcripts::{SearchFilter, StoredTranscript, HIT_END, HIT_START};
@@ -169,6 +171,33 @@ pub struct AddJobs {
     /// A JSON object (at most 4 KB) carried into the job's webhooks.
     #[ts(type = "Record<string, unknown>", optional)]
     pub metadata: Option<Value>,
+    /// Where the jobs' webhooks go; unset: every endpoint subscribed to their events.
+    #[ts(optional)]
+    pub webhook: Option<JobWebhook>,
+}
+
+/// Where a job's webhooks go, when not to every subscribed endpoint.
+#[derive(Debug, Clone, PartialEq, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum JobWebhook {
+    /// Only to these configured endpoints.
+    Endpoints { ids: Vec<i64> },
+    /// To a URL of the job's own as well as to every subscribed endpoint, signed with
+    /// `secret` (a `whsec_` secret; a new one when unset) and retried like any endpoint.
+    Url {
+        url: String,
+        #[ts(optional)]
+        secret: Option<String>,
+    },
+}
+
+/// What [`Jobs::add_with`] queued.
+#[derive(Debug, Clone)]
+pub struct AddedJobs {
+    pub jobs: Vec<JobView>,
+    /// The signing secret made for a per-job webhook URL given without one: shown to the
+    /// caller once, here.
+    pub new_secret: Option<String>,
 }
 
 /// Which jobs a list shows, newest first.
@@ -280,6 +309,11 @@ impl Jobs<'_> {
     /// Queues recordings: each file, or every recording in each folder. Every path and
     /// option is checked first; nothing is queued unless all are good.
     pub fn add(&self, request: &AddJobs) -> Result<Vec<JobView>, EngineError> {
+        Ok(self.add_with(request)?.jobs)
+    }
+
+    /// [`Jobs::add`], and the secret made for the jobs' own webhook URL if one was.
+    pub fn add_with(&self, request: &AddJobs) -> Result<AddedJobs, EngineError> {
         if request.paths.is_empty() {
             return Err(EngineError::field("paths", "no recordings given"));
         }
@@ -289,10 +323,12 @@ impl Jobs<'_> {
         }
         self.check_options(&request.options)?;
         let metadata = check_metadata(request.metadata.as_ref())?;
+        let (route, new_secret) = self.route(request.webhook.as_ref())?;
         let options = serde_json::to_value(&request.options).unwrap_or(Value::Null);
         let new_jobs: Vec<NewJob> = files
             .iter()
             .map(|file| NewJob {
+                route: route.clone(),
                 source_path: file.display().to_string(),
                 origin: Origin::Manual,
                 folder_id: None,
@@ -315,17 +351,83 @@ impl Jobs<'_> {
             tracing::info!(job = view.id, path = %view.path, "job queued");
         }
         self.engine.wake_queue();
-        Ok(views)
+        Ok(AddedJobs {
+            jobs: views,
+            new_secret,
+        })
+    }
+
+    /// Checks where the jobs' webhooks go: the endpoints must exist, a URL must be one an
+    /// endpoint could have. Returns the route, and the secret made for a URL without one.
+    fn route(
+        &self,
+        webhook: Option<&JobWebhook>,
+    ) -> Result<(JobRoute, Option<String>), EngineError> {
+        match webhook {
+            None => Ok((JobRoute::Subscribed, None)),
+            Some(JobWebhook::Endpoints { ids }) => {
+                for &id in ids {
+                    let owned = self.engine.with_store(|store| store.endpoint(id))?.job_id;
+                    if owned.is_some() {
+                        return Err(hookscribe_store::StoreError::NoSuchEndpoint(id).into());
+                    }
+                }
+                Ok((JobRoute::Only(ids.clone()), None))
+            }
+            Some(JobWebhook::Url { url, secret }) => {
+                let url =
+                    check_url(url).map_err(|e| EngineError::field("webhook_url", e.to_string()))?;
+                let settings = EndpointSettings::new(url);
+                let (secret, new_secret) = match secret {
+                    Some(text) => (
+                        Secret::parse(text.trim())
+                            .map_err(|e| EngineError::field("webhook_secret", e.to_string()))?,
+                        None,
+                    ),
+                    None => {
+                        let secret = Secret::generate()?;
+                        let shown = secret.expose().to_string();
+                        (secret, Some(shown))
+                    }
+                };
+                let route = JobRoute::Own {
+                    fields: settings.to_fields(),
+                    secret: secret.expose().to_string(),
+                };
+                Ok((route, new_secret))
+            }
+        }
     }
 
     /// Checks options against the settings and what is installed, so a typo is reported
     /// now rather than as a failed job later.
     fn check_options(&self, options: &TranscribeOptions) -> Result<(), EngineError> {
-        let store = self.engine.store();
-        Settings::new(&store)
-            .resolve(options, &ModelFiles::open(self.engine.home()))
-            .map(|_| ())
-            .map_err(|e| EngineError::from(e).about_field_if_bare("options"))
+        let resolved = {
+            let store = self.engine.store();
+            Settings::new(&store)
+                .resolve(options, &ModelFiles::open(self.engine.home()))
+                .map_err(|e| EngineError::from(e).about_field_if_bare("options"))?
+        };
+        // An English-only model cannot translate or hear another language: say so now,
+        // not as a failed job (a file that is no model fails when the job runs).
+        let english_only = ModelInfo::read(&resolved.model_path).is_ok_and(|m| !m.multilingual);
+        let language = resolved.options.language.as_deref().unwrap_or("auto");
+        let wants_other = resolved.options.translate || !["auto", "en"].contains(&language);
+        if english_only && wants_other {
+            let model = resolved.options.model.unwrap_or_default();
+            let what = if resolved.options.translate {
+                "translate".to_string()
+            } else {
+                format!("transcribe '{language}'")
+            };
+            return Err(EngineError::field(
+                "options",
+                format!(
+                    "the model {model} understands English only; it cannot {what} (use a multilingual model such as base or small)"
+                ),
+            ));
+        }
+        Ok(())
     }
 
     pub fn list(&self, query: &JobQuery) -> Result<Page<JobView>, EngineError> {
@@ -403,6 +505,22 @@ impl Jobs<'_> {
         Ok(format.render(&self.transcript(id)?.to_transcript()))
     }
 
+    /// A transcript by its own id (what webhooks name), whichever job made it.
+    pub fn transcript_by_id(&self, transcript: i64) -> Result<TranscriptView, EngineError> {
+        self.engine
+            .with_store(|store| store.transcript(transcript))
+            .map(TranscriptView::from)
+    }
+
+    /// A transcript by its own id, rendered as text, SubRip, WebVTT or JSON.
+    pub fn export_transcript(
+        &self,
+        transcript: i64,
+        format: Format,
+    ) -> Result<String, EngineError> {
+        Ok(format.render(&self.transcript_by_id(transcript)?.to_transcript()))
+    }
+
     /// Writes the export to `path` (chosen in a save dialog, or on the command line).
     pub fn export_to(&self, id: i64, format: Format, path: &Path) -> Result<PathBuf, EngineError> {
         let text = self.export(id, format)?;
@@ -443,7 +561,11 @@ impl Jobs<'_> {
     /// Deletes a job, its transcript (unless another job shares it) and the files it
     /// wrote. A running job must be cancelled first.
     pub fn delete(&self, id: i64) -> Result<DeletedJob, EngineError> {
-        let (job, outputs) = self.engine.with_store(|store| store.delete_job(id))?;
+        let (job, mut outputs) = self.engine.with_store(|store| store.delete_job(id))?;
+        // A recording the local API received is Hookscribe's copy: it goes with its job.
+        if Path::new(&job.source_path).starts_with(self.engine.home().uploads_dir()) {
+            outputs.push(job.source_path.clone());
+        }
         let mut removed = Vec::new();
         let mut not_removed = Vec::new();
         for output in outputs {
@@ -482,11 +604,13 @@ impl Jobs<'_> {
                 Some(Err(_)) => Some(Vec::new()),
                 None => None,
             };
+            let api_base = Settings::new(store).api_base();
             let mut outbox = |finished: &hookscribe_store::messages::Finished<'_>| {
                 let notice = JobNotice {
                     transcript: transcript.as_ref(),
                     folder: folder.as_ref().map(|f| f.path.as_str()),
                     only: only.as_deref(),
+                    api_base: api_base.as_deref(),
                 };
                 job_messages(finished.job, &notice, finished.endpoints, now_ms())
                     .map_err(|e| e.to_string())

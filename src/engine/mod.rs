@@ -18,6 +18,7 @@
 //! shows it or the API returns it. Secrets never appear in a view unless a service was
 //! asked to reveal one. Errors carry an [`ErrorKind`]; each front end adds its own hint.
 
+mod api;
 mod background;
 pub mod bindings;
 mod deliveries;
@@ -50,6 +51,7 @@ pub use crate::models::Languages;
 pub use crate::pipeline::Stage;
 pub use crate::watch::{After, FolderOptions, FolderState};
 pub use crate::webhooks::payload::{EventType, Format as BodyFormat};
+pub use api::{ApiAccess, ApiInfo, ApiServerStatus, RecordingInfo};
 pub use background::BackgroundConfig;
 pub use deliveries::{
     parse_message_status, AttemptView, Deliveries, DeliveryQuery, DeliverySummary, MessageDetail,
@@ -65,8 +67,8 @@ pub use folders::{FolderRequest, FolderView, Folders};
 pub use hookscribe_store::jobs::{JobStatus, Origin};
 pub use hookscribe_store::messages::MessageStatus;
 pub use jobs::{
-    parse_status, AddJobs, DeletedJob, JobDetail, JobQuery, JobView, Jobs, SearchHitView,
-    SearchQuery, SnippetPart, TranscriptView,
+    parse_status, AddJobs, AddedJobs, DeletedJob, JobDetail, JobQuery, JobView, JobWebhook, Jobs,
+    SearchHitView, SearchQuery, SnippetPart, TranscriptView,
 };
 pub use models::{DownloadRequest, ImportRequest, InstalledModel, ModelListing, Models};
 pub use settings::{SettingValue, Settings};
@@ -227,6 +229,11 @@ impl Engine {
 
     pub fn models(&self) -> Models<'_> {
         Models { engine: self }
+    }
+
+    /// The local API's address and token.
+    pub fn api(&self) -> ApiAccess<'_> {
+        ApiAccess { engine: self }
     }
 
     pub fn settings(&self) -> Settings<'_> {

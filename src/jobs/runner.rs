@@ -304,23 +304,27 @@ fn run_job(shared: &Shared, store: &mut Store, worker: &mut Worker, job: JobReco
 }
 
 /// The watched folder a job came from, and what its options say about the job's
-/// webhooks and outputs.
+/// webhooks and outputs; and where the local API links to (for compact bodies).
 struct JobFolder {
     path: Option<String>,
     options: Option<FolderOptions>,
     /// The endpoints its jobs may notify; `Some(empty)` when the options cannot be read:
     /// a folder meant to notify one endpoint must never notify them all.
     only: Option<Vec<EndpointId>>,
+    api_base: Option<String>,
 }
 
 impl JobFolder {
     fn load(store: &Store, job: &JobRecord) -> Self {
+        let api_base = Settings::new(store).api_base();
+        let on_its_own = |api_base| Self {
+            path: None,
+            options: None,
+            only: None,
+            api_base,
+        };
         let Some(id) = job.folder_id else {
-            return Self {
-                path: None,
-                options: None,
-                only: None,
-            };
+            return on_its_own(api_base);
         };
         match store.folder(id) {
             Ok(record) => match FolderOptions::from_stored(&record.options) {
@@ -328,6 +332,7 @@ impl JobFolder {
                     path: Some(record.path),
                     only: options.webhooks.clone(),
                     options: Some(options),
+                    api_base,
                 },
                 Err(reason) => {
                     tracing::error!(folder = %record.path, %reason, "the job's webhooks are not sent");
@@ -335,15 +340,12 @@ impl JobFolder {
                         path: Some(record.path),
                         options: None,
                         only: Some(Vec::new()),
+                        api_base,
                     }
                 }
             },
             // The folder was removed since: the job is on its own now.
-            Err(_) => Self {
-                path: None,
-                options: None,
-                only: None,
-            },
+            Err(_) => on_its_own(api_base),
         }
     }
 
@@ -357,6 +359,7 @@ impl JobFolder {
                 transcript,
                 folder: self.path.as_deref(),
                 only: self.only.as_deref(),
+                api_base: self.api_base.as_deref(),
             };
             job_messages(finished.job, &notice, finished.endpoints, now_ms())
                 .map_err(|e| e.to_string())
@@ -414,12 +417,12 @@ fn execute(
     let (sha256, bytes) =
         hash_file(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     store
-        .set_source(job.id, &sha256, bytes)
+        .set_source(job.id, &sha256, bytes, &resolved.recipe())
         .map_err(|e| e.to_string())?;
     let folder = JobFolder::load(store, job);
     let rerun = folder.options.as_ref().is_some_and(|o| o.rerun_duplicates);
     let original = store
-        .completed_job_with_content(&sha256)
+        .completed_job_with_content(&sha256, &resolved.recipe())
         .map_err(|e| e.to_string())?
         .filter(|_| !rerun);
     if let Some(original) = original {

@@ -477,6 +477,7 @@ impl State {
             };
             let options = &active.options;
             let job = NewJob {
+                route: Default::default(),
                 source_path: path.display().to_string(),
                 origin: Origin::Folder,
                 folder_id: Some(folder),

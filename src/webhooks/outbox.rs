@@ -19,8 +19,12 @@ pub struct JobNotice<'a> {
     pub transcript: Option<&'a Transcript>,
     /// The watched folder's path, for jobs that came from one.
     pub folder: Option<&'a str>,
-    /// The endpoints the job may notify; `None`: every subscribed one.
+    /// The configured endpoints a watched folder lets its jobs notify; `None`: every
+    /// subscribed one.
     pub only: Option<&'a [EndpointId]>,
+    /// The local API's address (`http://127.0.0.1:8178`) when it is on: compact bodies
+    /// link to the transcript there.
+    pub api_base: Option<&'a str>,
 }
 
 /// One message per endpoint subscribed to the job's event (and allowed by `notice`),
@@ -38,10 +42,7 @@ pub fn job_messages(
     let event = facts.event();
     let mut bodies: Vec<(Format, Vec<u8>)> = Vec::new();
     let mut messages = Vec::new();
-    for endpoint in endpoints {
-        if notice.only.is_some_and(|ids| !ids.contains(&endpoint.id)) {
-            continue;
-        }
+    for endpoint in endpoints.iter().filter(|e| may_notify(job, notice, e)) {
         let subscribed = endpoint.fields.events.iter().any(|e| e == event.as_str());
         if !subscribed {
             continue;
@@ -62,6 +63,16 @@ pub fn job_messages(
         });
     }
     Ok(messages)
+}
+
+/// Whether the job may notify `endpoint` at all: a job's own endpoint hears of that job
+/// only; a configured one unless the job or its folder names others.
+fn may_notify(job: &JobRecord, notice: &JobNotice<'_>, endpoint: &EndpointRecord) -> bool {
+    if let Some(owner) = endpoint.job_id {
+        return owner == job.id;
+    }
+    let allowed = |ids: Option<&[EndpointId]>| ids.is_none_or(|ids| ids.contains(&endpoint.id));
+    allowed(job.only_endpoints.as_deref()) && allowed(notice.only)
 }
 
 /// A `webhook.test` message for one endpoint.
@@ -105,6 +116,10 @@ fn facts(job: &JobRecord, notice: &JobNotice<'_>) -> Option<JobFacts> {
         metadata: job.metadata.clone(),
         created_at: job.created_at,
         finished_at: job.finished_at.unwrap_or(job.created_at),
+        transcript_url: notice
+            .api_base
+            .zip(job.transcript_id)
+            .map(|(base, id)| format!("{base}/v1/transcripts/{id}")),
         outcome,
     })
 }
@@ -138,6 +153,7 @@ mod tests {
             failing_since: None,
             last_success_at: None,
             created_at: 0,
+            job_id: None,
         }
     }
 
@@ -163,6 +179,7 @@ mod tests {
             folder_id: Some(1),
             preview: None,
             audio_seconds: None,
+            only_endpoints: None,
         }
     }
 
@@ -191,6 +208,7 @@ mod tests {
             transcript: Some(&t),
             folder: Some("/rec"),
             only: None,
+            api_base: None,
         };
         let done = job_messages(&job(JobStatus::Completed), &notice, &endpoints, 0).unwrap();
         let ids: Vec<EndpointId> = done.iter().map(|m| m.endpoint_id).collect();
@@ -243,5 +261,34 @@ mod tests {
                     .is_empty()
             );
         }
+    }
+
+    #[test]
+    fn a_jobs_own_endpoint_hears_of_that_job_only_and_a_job_may_name_its_endpoints() {
+        let mut own = endpoint(5, BOTH, "full");
+        own.job_id = Some(7);
+        let mut someone_elses = endpoint(6, BOTH, "full");
+        someone_elses.job_id = Some(8);
+        let endpoints = [endpoint(1, BOTH, "full"), own, someone_elses];
+        let sent_to = |job: &JobRecord, notice: &JobNotice<'_>| -> Vec<EndpointId> {
+            job_messages(job, notice, &endpoints, 0)
+                .unwrap()
+                .iter()
+                .map(|m| m.endpoint_id)
+                .collect()
+        };
+        let failed = job(JobStatus::Failed);
+        assert_eq!(sent_to(&failed, &JobNotice::default()), [1, 5]);
+        // A folder that names no endpoint still lets the job reach its own.
+        let nobody = JobNotice {
+            only: Some(&[]),
+            ..JobNotice::default()
+        };
+        assert_eq!(sent_to(&failed, &nobody), [5]);
+        let mut routed = job(JobStatus::Failed);
+        routed.only_endpoints = Some(vec![]);
+        assert_eq!(sent_to(&routed, &JobNotice::default()), [5]);
+        routed.only_endpoints = Some(vec![1]);
+        assert_eq!(sent_to(&routed, &JobNotice::default()), [1, 5]);
     }
 }

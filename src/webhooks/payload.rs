@@ -108,6 +108,9 @@ pub struct JobFacts {
     /// Unix milliseconds.
     pub created_at: i64,
     pub finished_at: i64,
+    /// Where the local API serves the transcript, when the API is on: compact bodies
+    /// carry an excerpt, and the receiver fetches the rest from here.
+    pub transcript_url: Option<String>,
     pub outcome: JobOutcome,
 }
 
@@ -248,6 +251,9 @@ fn compact(facts: &JobFacts) -> Value {
             data["duration_s"] = json!(round_ms(done.duration_s));
             data["text_excerpt"] = json!(excerpt(&done.text, EXCERPT_CHARS));
             data["text_chars"] = json!(done.text.chars().count());
+            if let Some(url) = &facts.transcript_url {
+                data["transcript_url"] = json!(url);
+            }
             data["completed_at"] = json!(rfc3339_ms(facts.finished_at));
         }
         JobOutcome::Failed { error } => {
@@ -335,6 +341,7 @@ mod tests {
             metadata: Some(json!({"client": "Acme", "tags": ["a", "b"]})),
             created_at: 1_700_000_000_000,
             finished_at: 1_700_000_060_000,
+            transcript_url: None,
             outcome: JobOutcome::Completed(Completed {
                 transcript_id: 3,
                 duplicate_of: None,
@@ -399,6 +406,17 @@ mod tests {
         assert!(excerpt.ends_with('…'));
         assert_eq!(body["data"]["text_chars"], 1000);
         assert!(body["data"].get("segments").is_none());
+        assert!(
+            body["data"].get("transcript_url").is_none(),
+            "no link while the API is off"
+        );
+
+        facts.transcript_url = Some("http://127.0.0.1:8178/v1/transcripts/3".into());
+        let body = parse(job_body(&facts, Format::Compact, 0));
+        assert_eq!(
+            body["data"]["transcript_url"],
+            "http://127.0.0.1:8178/v1/transcripts/3"
+        );
     }
 
     #[test]

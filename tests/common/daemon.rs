@@ -22,11 +22,17 @@ impl Daemon {
 
     /// Started with `HOOKSCRIBE_LOG` set to `filter`.
     pub fn start_logging(home: &Home, filter: &str) -> Self {
+        Self::start_with(home, filter, &[])
+    }
+
+    /// `hookscribe run` with more arguments (`--api`).
+    pub fn start_with(home: &Home, filter: &str, args: &[&str]) -> Self {
         let log = home
             .root()
             .join(format!("run-{}.log", Instant::now().elapsed().as_nanos()));
         let child = Command::new(hookscribe_bin())
             .arg("run")
+            .args(args)
             .env("HOOKSCRIBE_HOME", home.root())
             .env("HOOKSCRIBE_LOG", filter)
             .stdout(Stdio::null())
@@ -53,6 +59,30 @@ impl Daemon {
             .parse()
             .unwrap();
         Duration::from_secs_f64(ticks as f64 / per_second as f64)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The process's peak resident memory so far (VmHWM), in bytes.
+    pub fn peak_memory(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+        let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+        kib * 1024
+    }
+
+    /// Waits for the process to exit by itself (it refused to start, say).
+    pub fn wait_exit(mut self, timeout: Duration) -> (Option<i32>, String) {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return (status.code(), self.log());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("hookscribe run kept running:\n{}", self.log());
     }
 
     pub fn is_running(&mut self) -> bool {

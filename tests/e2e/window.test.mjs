@@ -386,6 +386,43 @@ describe('Hookscribe desktop window', () => {
     await shot('settings-light');
   });
 
+  step('the local API, turned on in Settings, answers with the token shown there', async () => {
+    const port = await new Promise((resolve) => {
+      const probe = createServer();
+      probe.listen(0, '127.0.0.1', () => {
+        const { port } = probe.address();
+        probe.close(() => resolve(port));
+      });
+    });
+    cli('config', 'set', 'api.port', String(port));
+    await win.go('settings');
+    await win.waitFor('#api-status', { text: 'Off' });
+    await win.click('#setting-api-enabled');
+    await win.waitFor('#api-status', { text: `Listening at http://127.0.0.1:${port}/v1`, timeoutMs: 20_000 });
+    await win.click('#api-token-reveal');
+    const token = (await win.waitFor('#api-token', { text: /^hsk_[0-9a-f]{48}$/ }), await win.textOf('#api-token')).trim();
+    await win.run("document.getElementById('api-card').scrollIntoView()");
+    await shot('settings-api');
+    const base = `http://127.0.0.1:${port}/v1`;
+    const refused = await fetch(`${base}/models`);
+    assert.equal(refused.status, 401, 'no token, no answer');
+    const form = new FormData();
+    form.append('file', new Blob([readFileSync(speech(1))]), 'from-a-script.wav');
+    form.append('model', 'whisper-1');
+    const answer = await fetch(`${base}/audio/transcriptions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: form,
+    });
+    const body = await answer.json();
+    assert.equal(answer.status, 200, JSON.stringify(body));
+    assert.ok(wer(said(1), body.text) <= 0.15, `the app's API transcribed: ${body.text}`);
+    // Off again: the server stops.
+    await win.click('#setting-api-enabled');
+    await win.waitFor('#api-status', { text: 'Off', timeoutMs: 20_000 });
+    await assert.rejects(fetch(`${base}/models`), 'nothing listens once it is off');
+  });
+
   step('dark theme, chosen in Settings, on every view', async () => {
     await win.choose('#setting-ui-theme', 'dark');
     await poll(10_000, async () => ((await win.run('return document.documentElement.dataset.theme')) === 'dark' ? true : undefined));

@@ -13,6 +13,7 @@ fn completed_job(engine: &Engine, text: &str) -> i64 {
     let mut store = Store::open(&engine.home().database_path()).unwrap();
     let id = store
         .enqueue(&NewJob {
+            route: Default::default(),
             source_path: "/recordings/call.wav".into(),
             origin: Origin::Manual,
             folder_id: None,

@@ -132,6 +132,7 @@ fn a_folder_queues_its_recordings_with_every_option_and_lists_page() {
             options: options.clone(),
             metadata: Some(serde_json::json!({"team": "sales"})),
             recursive: false,
+            webhook: None,
         })
         .unwrap();
     let names: Vec<&str> = queued.iter().map(|j| j.file_name.as_str()).collect();

@@ -465,6 +465,7 @@ fn a_three_hour_transcript_is_delivered_whole() {
     let mut store = store(&home);
     let job = store
         .enqueue(&NewJob {
+            route: Default::default(),
             source_path: "/recordings/board meeting.m4a".into(),
             origin: Origin::Manual,
             folder_id: None,

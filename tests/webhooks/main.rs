@@ -56,6 +56,7 @@ fn add_endpoint(home: &Home, url: &str, extra: &[&str]) -> (i64, String) {
 fn completed_job(store: &mut Store, name: &str, text: &str) -> i64 {
     let id = store
         .enqueue(&NewJob {
+            route: Default::default(),
             source_path: format!("/recordings/{name}"),
             origin: Origin::Manual,
             folder_id: None,

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, Row, TransactionBehavior};
 
-use crate::endpoints::{all_endpoints, disable, endpoint_in, EndpointId, EndpointRecord};
+use crate::endpoints::{disable, endpoint_in, sending_endpoints, EndpointId, EndpointRecord};
 use crate::messages::{message_from_row, MessageId, MessageRecord, MessageStatus, MESSAGE_COLUMNS};
 use crate::{now_ms, process_alive, Store, StoreError};
 
@@ -114,7 +114,7 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut claims = Vec::new();
-        for endpoint in all_endpoints(&tx)? {
+        for endpoint in sending_endpoints(&tx)? {
             if endpoint.disabled_at.is_none() {
                 claims.extend(lease_due(&tx, &endpoint, now, i64::MAX)?);
             }
@@ -145,7 +145,7 @@ impl Store {
     pub fn next_due(&self, now: i64) -> Result<Option<i64>, StoreError> {
         use rusqlite::OptionalExtension;
         let mut next: Option<i64> = None;
-        for endpoint in all_endpoints(&self.conn)? {
+        for endpoint in sending_endpoints(&self.conn)? {
             if endpoint.disabled_at.is_some() || room(&self.conn, &endpoint, now)? <= 0 {
                 continue;
             }
@@ -429,6 +429,7 @@ mod tests {
     fn running_job(store: &mut Store) -> JobId {
         let id = store
             .enqueue(&NewJob {
+                route: Default::default(),
                 source_path: "/rec/a.wav".into(),
                 origin: Origin::Manual,
                 folder_id: None,

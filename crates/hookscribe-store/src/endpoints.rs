@@ -40,6 +40,9 @@ pub struct EndpointRecord {
     pub failing_since: Option<i64>,
     pub last_success_at: Option<i64>,
     pub created_at: i64,
+    /// The job that owns it (a per-job webhook): it hears of that job only, and is not
+    /// listed among the configured endpoints.
+    pub job_id: Option<i64>,
 }
 
 /// An endpoint's attempts over a period, for health at a glance.
@@ -53,7 +56,8 @@ pub struct EndpointStats {
 
 pub(crate) const ENDPOINT_SELECT: &str = "SELECT id, url, description, events, format, headers, \
     timeout_ms, max_concurrency, secret, previous_secret, previous_secret_until, disabled_at, \
-    disabled_reason, consecutive_failures, failing_since, last_success_at, created_at FROM endpoints";
+    disabled_reason, consecutive_failures, failing_since, last_success_at, created_at, job_id \
+    FROM endpoints";
 
 pub(crate) fn endpoint_from_row(row: &Row) -> rusqlite::Result<EndpointRecord> {
     let events: String = row.get(3)?;
@@ -78,13 +82,60 @@ pub(crate) fn endpoint_from_row(row: &Row) -> rusqlite::Result<EndpointRecord> {
         failing_since: row.get(14)?,
         last_success_at: row.get(15)?,
         created_at: row.get(16)?,
+        job_id: row.get(17)?,
     })
 }
 
-pub(crate) fn all_endpoints(conn: &Connection) -> rusqlite::Result<Vec<EndpointRecord>> {
-    let mut statement = conn.prepare_cached(&format!("{ENDPOINT_SELECT} ORDER BY id"))?;
+/// The endpoints a finished job may notify: every configured one, and its own.
+pub(crate) fn endpoints_for_job(
+    conn: &Connection,
+    job: i64,
+) -> rusqlite::Result<Vec<EndpointRecord>> {
+    let mut statement = conn.prepare_cached(&format!(
+        "{ENDPOINT_SELECT} WHERE job_id IS NULL OR job_id = ?1 ORDER BY id"
+    ))?;
+    let rows = statement.query_map([job], endpoint_from_row)?;
+    rows.collect()
+}
+
+/// The endpoints the dispatcher looks at: every configured one, and a job's own only
+/// while it has a message pending (there may be one per API job ever made).
+pub(crate) fn sending_endpoints(conn: &Connection) -> rusqlite::Result<Vec<EndpointRecord>> {
+    let mut statement = conn.prepare_cached(&format!(
+        "{ENDPOINT_SELECT} WHERE job_id IS NULL OR EXISTS (
+             SELECT 1 FROM messages m WHERE m.endpoint_id = endpoints.id AND m.status = 'pending')
+         ORDER BY id"
+    ))?;
     let rows = statement.query_map([], endpoint_from_row)?;
     rows.collect()
+}
+
+/// Inserts an endpoint (a job's own when `job` is set).
+pub(crate) fn insert_endpoint(
+    conn: &Connection,
+    fields: &EndpointFields,
+    secret: &str,
+    job: Option<i64>,
+) -> rusqlite::Result<EndpointId> {
+    let now = now_ms();
+    conn.execute(
+        "INSERT INTO endpoints (url, description, events, format, headers, timeout_ms,
+             max_concurrency, secret, created_at, updated_at, job_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)",
+        params![
+            fields.url,
+            fields.description,
+            crate::to_json(&fields.events, "[]"),
+            fields.format,
+            crate::to_json(&fields.headers, "[]"),
+            fields.timeout_ms,
+            fields.max_concurrency,
+            secret,
+            now,
+            job
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
 }
 
 pub(crate) fn endpoint_in(
@@ -126,32 +177,20 @@ impl Store {
         fields: &EndpointFields,
         secret: &str,
     ) -> Result<EndpointId, StoreError> {
-        let now = now_ms();
-        self.conn.execute(
-            "INSERT INTO endpoints (url, description, events, format, headers, timeout_ms,
-                 max_concurrency, secret, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
-            params![
-                fields.url,
-                fields.description,
-                crate::to_json(&fields.events, "[]"),
-                fields.format,
-                crate::to_json(&fields.headers, "[]"),
-                fields.timeout_ms,
-                fields.max_concurrency,
-                secret,
-                now
-            ],
-        )?;
-        Ok(self.conn.last_insert_rowid())
+        Ok(insert_endpoint(&self.conn, fields, secret, None)?)
     }
 
     pub fn endpoint(&self, id: EndpointId) -> Result<EndpointRecord, StoreError> {
         endpoint_in(&self.conn, id)?.ok_or(StoreError::NoSuchEndpoint(id))
     }
 
+    /// The configured endpoints (not the ones jobs own).
     pub fn endpoints(&self) -> Result<Vec<EndpointRecord>, StoreError> {
-        Ok(all_endpoints(&self.conn)?)
+        let mut statement = self.conn.prepare_cached(&format!(
+            "{ENDPOINT_SELECT} WHERE job_id IS NULL ORDER BY id"
+        ))?;
+        let rows = statement.query_map([], endpoint_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     pub fn update_endpoint(

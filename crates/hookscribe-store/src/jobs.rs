@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use ts_rs::TS;
 
+use crate::endpoints::{insert_endpoint, EndpointFields, EndpointId};
 use crate::messages::{insert_outbox, Outbox};
 use crate::transcripts::{insert_transcript, TranscriptId};
 use crate::{now_ms, process_alive, Store, StoreError};
@@ -96,6 +97,24 @@ pub struct NewJob {
     pub folder_id: Option<i64>,
     pub options: Value,
     pub metadata: Option<Value>,
+    /// Where its webhooks go.
+    pub route: JobRoute,
+}
+
+/// Where a job's webhooks go.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum JobRoute {
+    /// To every endpoint subscribed to the job's event (a watched folder may narrow that).
+    #[default]
+    Subscribed,
+    /// To these configured endpoints only.
+    Only(Vec<EndpointId>),
+    /// To an endpoint of its own, created with the job and removed with it, as well as to
+    /// every subscribed endpoint (a per-job `webhook_url` from the local API).
+    Own {
+        fields: EndpointFields,
+        secret: String,
+    },
 }
 
 /// Told of each job a queueing transaction adds, before it commits: a queue working on
@@ -131,6 +150,8 @@ pub struct JobRecord {
     pub preview: Option<String>,
     /// The recording's length in seconds, once transcribed.
     pub audio_seconds: Option<f64>,
+    /// The only configured endpoints its webhooks go to (`None`: every subscribed one).
+    pub only_endpoints: Option<Vec<EndpointId>>,
 }
 
 /// Which jobs a list shows, newest first.
@@ -149,7 +170,7 @@ pub struct JobFilter {
 const JOB_SELECT: &str = "SELECT j.id, j.source_path, j.source_sha256, j.source_bytes, j.origin, \
     j.status, j.stage, j.progress, j.error, j.options, j.metadata, j.transcript_id, \
     j.duplicate_of, j.attempts, j.created_at, j.started_at, j.finished_at, j.folder_id, \
-    substr(t.text, 1, 160), t.audio_seconds \
+    substr(t.text, 1, 160), t.audio_seconds, j.webhooks \
     FROM jobs j LEFT JOIN transcripts t ON t.id = j.transcript_id";
 
 const JOB_FILTER: &str = "(?1 IS NULL OR j.status = ?1) AND (?2 IS NULL OR j.folder_id = ?2) \
@@ -188,16 +209,25 @@ fn job_from_row(row: &Row) -> rusqlite::Result<JobRecord> {
         folder_id: row.get(17)?,
         preview: row.get(18)?,
         audio_seconds: row.get(19)?,
+        only_endpoints: row
+            .get::<_, Option<String>>(20)?
+            .and_then(|ids| serde_json::from_str(&ids).ok()),
     })
 }
 
-/// Inserts a queued job (also used inside other transactions).
+/// Inserts a queued job, and its own endpoint if it has one (also used inside other
+/// transactions: the two are written together or not at all).
 pub(crate) fn insert_job(conn: &Connection, job: &NewJob) -> rusqlite::Result<JobId> {
     let options = crate::to_json(&job.options, "{}");
     let metadata = job.metadata.as_ref().map(|m| m.to_string());
+    let only = match &job.route {
+        JobRoute::Only(ids) => Some(crate::to_json(ids, "[]")),
+        JobRoute::Subscribed | JobRoute::Own { .. } => None,
+    };
     conn.execute(
-        "INSERT INTO jobs (source_path, origin, priority, status, options, metadata, created_at, folder_id)
-         VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6, ?7)",
+        "INSERT INTO jobs (source_path, origin, priority, status, options, metadata, created_at,
+             folder_id, webhooks)
+         VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6, ?7, ?8)",
         params![
             job.source_path,
             job.origin.as_str(),
@@ -205,10 +235,15 @@ pub(crate) fn insert_job(conn: &Connection, job: &NewJob) -> rusqlite::Result<Jo
             options,
             metadata,
             now_ms(),
-            job.folder_id
+            job.folder_id,
+            only
         ],
     )?;
-    Ok(conn.last_insert_rowid())
+    let id = conn.last_insert_rowid();
+    if let JobRoute::Own { fields, secret } = &job.route {
+        insert_endpoint(conn, fields, secret, Some(id))?;
+    }
+    Ok(id)
 }
 
 pub(crate) fn job_in(conn: &Connection, id: JobId) -> Result<JobRecord, StoreError> {
@@ -354,10 +389,18 @@ impl Store {
             .ok_or(StoreError::NoSuchJob(id))
     }
 
-    pub fn set_source(&self, id: JobId, sha256: &str, bytes: u64) -> Result<(), StoreError> {
+    /// Records what the job's recording holds and the recipe it is transcribed with
+    /// (the options that change a transcript, as one string the engine makes).
+    pub fn set_source(
+        &self,
+        id: JobId,
+        sha256: &str,
+        bytes: u64,
+        recipe: &str,
+    ) -> Result<(), StoreError> {
         self.conn.execute(
-            "UPDATE jobs SET source_sha256 = ?2, source_bytes = ?3 WHERE id = ?1",
-            params![id, sha256, bytes as i64],
+            "UPDATE jobs SET source_sha256 = ?2, source_bytes = ?3, recipe = ?4 WHERE id = ?1",
+            params![id, sha256, bytes as i64, recipe],
         )?;
         Ok(())
     }
@@ -409,19 +452,23 @@ impl Store {
         finish(tx, id, changed, outbox)
     }
 
-    /// The latest completed job whose source had this content, if its transcript is kept.
+    /// The latest completed job whose source had this content and that was transcribed
+    /// with the same recipe (a translation is no transcription, `base` is not `tiny`), if
+    /// its transcript is kept.
     pub fn completed_job_with_content(
         &self,
         sha256: &str,
+        recipe: &str,
     ) -> Result<Option<JobRecord>, StoreError> {
         Ok(self
             .conn
             .query_row(
                 &format!(
-                    "{JOB_SELECT} WHERE j.source_sha256 = ?1 AND j.status = 'completed'
-                     AND j.transcript_id IS NOT NULL ORDER BY j.id DESC LIMIT 1"
+                    "{JOB_SELECT} WHERE j.source_sha256 = ?1 AND j.recipe = ?2
+                     AND j.status = 'completed' AND j.transcript_id IS NOT NULL
+                     ORDER BY j.id DESC LIMIT 1"
                 ),
-                [sha256],
+                params![sha256, recipe],
                 job_from_row,
             )
             .optional()?)
@@ -636,6 +683,7 @@ pub(crate) mod tests {
 
     fn new_job(path: &str, origin: Origin) -> NewJob {
         NewJob {
+            route: Default::default(),
             source_path: path.into(),
             origin,
             folder_id: None,
@@ -831,6 +879,7 @@ pub(crate) mod tests {
         let (_d, mut store) = store();
         let first = store.enqueue(&new_job("/a.wav", Origin::Folder)).unwrap();
         store.claim_next().unwrap();
+        store.set_source(first, "same", 5, "tiny-en-beam5").unwrap();
         let tid = store
             .complete(first, "same", &transcript("hello there"), &mut no_messages)
             .unwrap()
@@ -838,7 +887,17 @@ pub(crate) mod tests {
         let copy = store
             .enqueue(&new_job("/copy/a.wav", Origin::Folder))
             .unwrap();
-        let original = store.completed_job_with_content("same").unwrap().unwrap();
+        assert!(
+            store
+                .completed_job_with_content("same", "tiny-en-translate")
+                .unwrap()
+                .is_none(),
+            "the same recording made another way (a translation) is not reused"
+        );
+        let original = store
+            .completed_job_with_content("same", "tiny-en-beam5")
+            .unwrap()
+            .unwrap();
         assert!(store
             .complete_as_duplicate(copy, &original, &mut no_messages)
             .unwrap());

@@ -7,7 +7,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::endpoints::{all_endpoints, endpoint_in, EndpointId, EndpointRecord};
+use crate::endpoints::{endpoint_in, endpoints_for_job, EndpointId, EndpointRecord};
 use crate::jobs::{JobId, JobRecord};
 use crate::{now_ms, Store, StoreError};
 
@@ -171,7 +171,7 @@ pub(crate) fn insert_outbox(
     job: &JobRecord,
     outbox: Outbox<'_>,
 ) -> Result<Vec<MessageId>, StoreError> {
-    let endpoints = all_endpoints(conn)?;
+    let endpoints = endpoints_for_job(conn, job.id)?;
     let messages = outbox(&Finished {
         job,
         endpoints: &endpoints,

@@ -205,6 +205,7 @@ mod tests {
         let (_d, mut store) = temp_store();
         let id = store
             .enqueue(&NewJob {
+                route: Default::default(),
                 source_path: "/a.wav".into(),
                 origin: Origin::Manual,
                 folder_id: None,

@@ -3,6 +3,7 @@
 //! service's view or its error (`{kind, message, subject}`), both typed in
 //! `ui/src/lib/bindings.ts`.
 
+mod api;
 mod app;
 mod deliveries;
 mod endpoints;
@@ -75,6 +76,9 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         models::models_import,
         models::models_set_default,
         models::models_remove,
+        api::api_overview,
+        api::api_token,
+        api::api_regenerate_token,
         settings::settings_list,
         settings::settings_set,
         settings::settings_unset,

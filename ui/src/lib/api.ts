@@ -4,6 +4,8 @@
 import { invoke } from '@tauri-apps/api/core';
 import type {
   AddJobs,
+  ApiInfo,
+  ApiServerStatus,
   DeletedJob,
   DeliveryQuery,
   DeliverySummary,
@@ -40,6 +42,12 @@ import type {
 /** Where the window plays a recording from: the shell's loopback media server. */
 export interface Playback {
   url: string;
+}
+
+/** The local API as configured, and what the server in this app is doing. */
+export interface ApiOverview {
+  info: ApiInfo;
+  status: ApiServerStatus;
 }
 
 export const api = {
@@ -107,6 +115,15 @@ export const api = {
     import: (request: ImportRequest) => invoke<InstalledModel>('models_import', { request }),
     setDefault: (name: string) => invoke<string>('models_set_default', { name }),
     remove: (name: string) => invoke<string>('models_remove', { name }),
+  },
+
+  /** The local HTTP API (the "Local API" settings group). */
+  localApi: {
+    overview: () => invoke<ApiOverview>('api_overview'),
+    /** The bearer token (`hsk_…`), made if there is none yet. */
+    token: () => invoke<string>('api_token'),
+    /** A new token; the old one stops working at once. */
+    regenerateToken: () => invoke<string>('api_regenerate_token'),
   },
 
   settings: {

@@ -127,7 +127,13 @@ recursive?: boolean, options?: TranscribeOptions,
 /**
  * A JSON object (at most 4 KB) carried into the job's webhooks.
  */
-metadata?: Record<string, unknown>, };
+metadata?: Record<string, unknown>, 
+/**
+ * Where the jobs' webhooks go; unset: every endpoint subscribed to their events.
+ */
+webhook?: JobWebhook, };
+
+export type JobWebhook = { "kind": "endpoints", ids: Array<number>, } | { "kind": "url", url: string, secret?: string, };
 
 export type JobQuery = { status?: JobStatus, folder?: number, 
 /**
@@ -439,3 +445,28 @@ home: string, default_model: string, default_model_installed: boolean, installed
  * Whether the queue, the watcher and the dispatcher run in this process.
  */
 running: boolean, queued: number, running_jobs: number, failed_jobs: number, webhooks: DeliverySummary, };
+
+export type ApiInfo = { 
+/**
+ * Whether the settings turn it on.
+ */
+enabled: boolean, 
+/**
+ * The address it listens on.
+ */
+host: string, port: number, 
+/**
+ * Its base URL, such as `http://127.0.0.1:8178` (what a client's `base_url` is,
+ * with `/v1` after it).
+ */
+url: string, 
+/**
+ * Only loopback can reach it.
+ */
+loopback_only: boolean, 
+/**
+ * The largest upload it accepts, in bytes.
+ */
+max_upload_bytes: number, };
+
+export type ApiServerStatus = { "state": "off" } | { "state": "listening", url: string, } | { "state": "failed", error: string, };

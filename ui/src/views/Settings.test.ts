@@ -496,3 +496,78 @@ describe('Settings: about', () => {
     );
   });
 });
+
+describe('Settings: the local API', () => {
+  /** The engine's settings with the Local API group (src/settings.rs). */
+  function withApi(): SettingValue[] {
+    const list = settings();
+    list.splice(
+      list.findIndex((s) => s.group === 'App'),
+      0,
+      setting('api.enabled', 'Local API', { type: 'switch' }, 'false', {
+        description: 'Serve the local HTTP API (OpenAI-compatible transcription, jobs, events)',
+      }),
+      setting('api.host', 'Local API', { type: 'choice', options: ['127.0.0.1', '::1', '0.0.0.0', '::'] }, '127.0.0.1'),
+      setting('api.port', 'Local API', { type: 'count', min: 1, max: 65535 }, '8178'),
+      setting('api.max_upload_mb', 'Local API', { type: 'count', min: 1, max: 1_048_576 }, '2048'),
+    );
+    return list;
+  }
+
+  it('lists its settings, then the server and its token', async () => {
+    const list = withApi();
+    const calls = mockSettings({
+      settings_list: () => list,
+      settings_set: storing(list),
+      api_overview: () => ({
+        info: {
+          enabled: false,
+          host: '127.0.0.1',
+          port: 8178,
+          url: 'http://127.0.0.1:8178',
+          loopback_only: true,
+          max_upload_bytes: 2048 * 1024 * 1024,
+        },
+        status: { state: 'off' },
+      }),
+      api_token: () => 'hsk_0123456789abcdef0123456789abcdef0123456789abcdef',
+    });
+    await renderView();
+
+    const headings = screen.getAllByRole('heading', { level: 2 }).map((h) => h.textContent);
+    expect(headings.indexOf('Local API')).toBe(headings.indexOf('App') - 1);
+    const group = screen.getByRole('region', { name: 'Local API' });
+    expect([...group.querySelectorAll('[data-key]')].map((e) => (e as HTMLElement).dataset.key)).toEqual([
+      'api.enabled',
+      'api.host',
+      'api.port',
+      'api.max_upload_mb',
+    ]);
+    expect(screen.getByLabelText('Serve the local API')).toBe(byId('setting-api-enabled'));
+    expect([...byId<HTMLSelectElement>('setting-api-host').options].map((o) => o.textContent)).toEqual([
+      '127.0.0.1 (this computer only)',
+      '::1 (this computer only, IPv6)',
+      '0.0.0.0 (the network too)',
+      ':: (the network too, IPv6)',
+    ]);
+
+    // The card follows the rows, inside the group.
+    const card = await waitFor(() => within(group).getByText((_, el) => el?.id === 'api-card'));
+    expect(group.lastElementChild).toBe(card);
+    await waitFor(() => expect(normalized(byId('api-status'))).toContain('Off'));
+    await waitFor(() => expect(normalized(byId('api-token'))).toBe('hsk_••••••••cdef'));
+
+    // Turning it on: the engine says the settings changed, and the card reads them again.
+    await fireEvent.click(byId('setting-api-enabled'));
+    await waitFor(() => expect(callsOf(calls, 'settings_set')).toEqual([{ key: 'api.enabled', value: 'true' }]));
+    live.handle({ type: 'changed', what: 'settings' });
+    await waitFor(() => expect(callsOf(calls, 'api_overview').length).toBeGreaterThanOrEqual(2));
+  });
+
+  it('has no card where the engine has no local API', async () => {
+    const calls = mockSettings();
+    await renderView();
+    expect(document.getElementById('api-card')).toBeNull();
+    expect(callsOf(calls, 'api_overview')).toHaveLength(0);
+  });
+});

@@ -1,8 +1,11 @@
 // How the Settings view names, groups and explains the engine's settings.
 import type { SettingValue } from '../../lib/bindings';
 
+/** The group of the local HTTP API's settings; its card (server state, token) goes with it. */
+export const API_GROUP = 'Local API';
+
 /** Groups in the order the view shows them; others follow, in the engine's order. */
-export const GROUP_ORDER = ['Transcription', 'Queue', 'Models', 'Webhooks', 'Folders', 'App'];
+export const GROUP_ORDER = ['Transcription', 'Queue', 'Models', 'Webhooks', 'Folders', API_GROUP, 'App'];
 
 /** Labels for the settings the engine knows today; others get their key in words. */
 const LABELS: Record<string, string> = {
@@ -17,6 +20,10 @@ const LABELS: Record<string, string> = {
   'webhooks.retention': 'Keep delivered webhooks for',
   'webhooks.failed_retention': 'Keep failed and held webhooks for',
   'folders.paused': 'Pause all folders',
+  'api.enabled': 'Serve the local API',
+  'api.host': 'Listen on',
+  'api.port': 'Port',
+  'api.max_upload_mb': 'Largest upload (MB)',
   'ui.theme': 'Theme',
   'app.close_to_tray': 'Close to tray',
   'app.notifications': 'Notifications',
@@ -24,7 +31,16 @@ const LABELS: Record<string, string> = {
 };
 
 /** Words for choices the engine gives as keywords. */
-const CHOICE_LABELS: Record<string, string> = { system: 'System', light: 'Light', dark: 'Dark' };
+const CHOICE_LABELS: Record<string, string> = {
+  system: 'System',
+  light: 'Light',
+  dark: 'Dark',
+  // api.host
+  '127.0.0.1': '127.0.0.1 (this computer only)',
+  '::1': '::1 (this computer only, IPv6)',
+  '0.0.0.0': '0.0.0.0 (the network too)',
+  '::': ':: (the network too, IPv6)',
+};
 
 /** Common Whisper languages (the engine accepts every code Whisper knows). */
 export const LANGUAGES: [string, string][] = [
