@@ -561,6 +561,15 @@ impl Store {
         Ok(())
     }
 
+    /// Forgets a file recorded for a job that was not written after all.
+    pub fn remove_job_output(&self, id: JobId, path: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "DELETE FROM job_outputs WHERE job_id = ?1 AND path = ?2",
+            params![id, path],
+        )?;
+        Ok(())
+    }
+
     /// Whether Hookscribe wrote this file (a sidecar): such files never become jobs.
     pub fn is_job_output(&self, path: &str) -> Result<bool, StoreError> {
         Ok(self
