@@ -64,7 +64,7 @@ def variant(n, folder):
 
 def via_cli(path):
     start = time.monotonic()
-    out = subprocess.run([BIN, "transcribe", path, "--json"], check=True, capture_output=True, text=True)
+    out = subprocess.run([BIN, "transcribe", path, "-f", "json"], check=True, capture_output=True, text=True)
     wall = time.monotonic() - start
     return wall, json.loads(out.stdout)
 
@@ -167,7 +167,7 @@ def main():
     print("# Local API benchmark\n")
     print(f"`bash benches/api.sh`, {ROUNDS} rounds, {CORES} cores ({machine}), tiny.en, 2 threads,"
           " beam 5, optimized builds, a {:.1f} s spoken recording.\n".format(
-              json.loads(subprocess.run([BIN, "transcribe", SPEECH, "--json"], capture_output=True,
+              json.loads(subprocess.run([BIN, "transcribe", SPEECH, "-f", "json"], capture_output=True,
                                         text=True).stdout).get("audio_seconds", 0)))
     print("## A transcription: API request against `hookscribe transcribe`\n")
     print("| | median wall | min | max |")
