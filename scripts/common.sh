@@ -23,7 +23,7 @@ APT_PACKAGES=(
   libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev
   libsoup-3.0-dev libxdo-dev
   xvfb xauth dbus-x11 dbus-daemon webkit2gtk-driver imagemagick xdotool
-  sox ffmpeg festival festvox-us-slt-hts
+  sox ffmpeg festival festvox-us-slt-hts openssl
   python3 python3-pip python3-venv nodejs npm
 )
 

@@ -123,6 +123,10 @@ pub struct EndpointArgs {
     /// Requests in flight at once to this endpoint (default 4)
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=64))]
     max_concurrency: Option<u32>,
+    /// Whether 401, 403 and 404 answers are retried on the schedule (true, the default:
+    /// a receiver being deployed answers them for a while) or fail at once (false)
+    #[arg(long, value_name = "true|false")]
+    retry_client_errors: Option<bool>,
 }
 
 impl EndpointArgs {
@@ -186,6 +190,7 @@ pub fn run(engine: &Engine, command: WebhooksCommand) -> Result<()> {
                     headers: options.headers()?,
                     timeout_ms: options.timeout_ms(),
                     max_concurrency: options.max_concurrency,
+                    retry_client_errors: options.retry_client_errors,
                     secret,
                 })
                 .map_err(|e| from_stdin(e, secret_stdin))?;
@@ -281,6 +286,7 @@ pub fn run(engine: &Engine, command: WebhooksCommand) -> Result<()> {
                     headers: options.headers()?,
                     timeout_ms: options.timeout_ms(),
                     max_concurrency: options.max_concurrency,
+                    retry_client_errors: options.retry_client_errors,
                 },
             )?;
             if json {
@@ -403,11 +409,16 @@ fn stdin_line(what: &str) -> Result<Option<String>> {
 fn print_summary(endpoint: &EndpointView) {
     let events: Vec<&str> = endpoint.events.iter().map(|e| e.as_str()).collect();
     println!(
-        "events: {} · format: {} · timeout: {} · up to {} request(s) at once",
+        "events: {} · format: {} · timeout: {} · up to {} request(s) at once · 401/403/404 {}",
         events.join(", "),
         endpoint.format.as_str(),
         humantime::format_duration(Duration::from_millis(endpoint.timeout_ms.max(0) as u64)),
-        endpoint.max_concurrency
+        endpoint.max_concurrency,
+        if endpoint.retry_client_errors {
+            "retried"
+        } else {
+            "final"
+        }
     );
     if let Some(disabled) = &endpoint.disabled {
         println!("DISABLED since {}: {}", time(disabled.at), disabled.reason);

@@ -64,6 +64,9 @@ pub struct EndpointView {
     pub headers: Vec<HeaderView>,
     pub timeout_ms: i64,
     pub max_concurrency: u32,
+    /// Whether 401, 403 and 404 answers are retried on the schedule (the default) or
+    /// fail the message at once.
+    pub retry_client_errors: bool,
     /// Masked (`whsec_…abcd`); `Endpoints::reveal_secret` shows it.
     pub secret: String,
     /// The previous secret still signs until then (unix ms), during a rotation.
@@ -99,6 +102,7 @@ impl EndpointView {
                 .collect(),
             timeout_ms: endpoint.settings.timeout.as_millis() as i64,
             max_concurrency: endpoint.settings.max_concurrency,
+            retry_client_errors: endpoint.settings.retry_client_errors,
             secret: endpoint.secret.masked(),
             previous_secret_until: endpoint
                 .previous_secret
@@ -153,6 +157,8 @@ pub struct EndpointRequest {
     pub headers: Vec<HeaderRequest>,
     pub timeout_ms: Option<i64>,
     pub max_concurrency: Option<u32>,
+    /// Retry 401, 403 and 404 on the schedule (default: yes).
+    pub retry_client_errors: Option<bool>,
     /// A `whsec_…` secret the receiver already has; `None` makes a new one.
     pub secret: Option<String>,
 }
@@ -177,6 +183,7 @@ pub struct EndpointPatch {
     pub headers: Vec<HeaderRequest>,
     pub timeout_ms: Option<i64>,
     pub max_concurrency: Option<u32>,
+    pub retry_client_errors: Option<bool>,
 }
 
 /// A new endpoint and its signing secret, shown this once.
@@ -258,6 +265,9 @@ impl Endpoints<'_> {
         if let Some(n) = request.max_concurrency {
             settings.max_concurrency = n;
         }
+        if let Some(retry) = request.retry_client_errors {
+            settings.retry_client_errors = retry;
+        }
         settings.check()?;
         let secret = match &request.secret {
             Some(text) => Secret::parse(text.trim())?,
@@ -330,6 +340,9 @@ impl Endpoints<'_> {
         }
         if let Some(n) = patch.max_concurrency {
             settings.max_concurrency = n;
+        }
+        if let Some(retry) = patch.retry_client_errors {
+            settings.retry_client_errors = retry;
         }
         settings.check()?;
         self.engine

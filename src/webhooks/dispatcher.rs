@@ -7,6 +7,7 @@
 //! mid-attempt leaves a lease that the next start clears (its owner is dead), so the
 //! message is sent again: at least once, never lost.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -18,11 +19,11 @@ use tokio::task::JoinSet;
 use tracing::Instrument;
 
 use super::config::DeliveryConfig;
-use super::policy::{self, NextStep, RetrySchedule};
+use super::policy::{self, ErrorKind, NextStep, RetrySchedule};
 use super::sender::{AttemptResult, Claim, Sender};
 use super::WebhookError;
 use crate::home::Home;
-use hookscribe_store::delivery::{Lease, Recorded};
+use hookscribe_store::delivery::{Lease, NewAttempt, Recorded};
 use hookscribe_store::endpoints::EndpointId;
 use hookscribe_store::jobs::JobId;
 use hookscribe_store::messages::{MessageId, MessageStatus};
@@ -64,6 +65,9 @@ pub struct DispatcherConfig {
     /// The longest the dispatcher sleeps without reading the outbox (leases of other
     /// processes running out, clock changes).
     pub poll_interval: Duration,
+    /// How long a shutdown waits for requests in flight to be answered and recorded;
+    /// the rest are logged as interrupted and sent again at the next start.
+    pub shutdown_grace: Duration,
     pub on_event: DeliverySink,
 }
 
@@ -73,6 +77,7 @@ impl DispatcherConfig {
             home,
             change_check: Duration::from_millis(50),
             poll_interval: Duration::from_secs(2),
+            shutdown_grace: Duration::from_secs(5),
             on_event: Arc::new(|_| {}),
         }
     }
@@ -83,6 +88,9 @@ struct Shared {
     store: Mutex<Store>,
     stop: AtomicBool,
     wake: Notify,
+    /// Attempts sent and not yet recorded, and when each went out: a shutdown that
+    /// cannot wait for their answers logs them.
+    sending: Mutex<HashMap<MessageId, (Lease, i64)>>,
 }
 
 pub struct Dispatcher {
@@ -97,7 +105,9 @@ impl Dispatcher {
         runtime: tokio::runtime::Handle,
     ) -> Result<Self, WebhookError> {
         let store = Store::open(&config.home.database_path())?;
-        let released = store.release_leases(false)?;
+        // Nothing is in flight in a dispatcher that is just starting, so leases in this
+        // process's name are left over too (an earlier engine here, or a reused pid).
+        let released = store.release_leases(true)?;
         if released > 0 {
             tracing::info!(
                 released,
@@ -109,6 +119,7 @@ impl Dispatcher {
             store: Mutex::new(store),
             stop: AtomicBool::new(false),
             wake: Notify::new(),
+            sending: Mutex::new(HashMap::new()),
         });
         let sender = Sender::new()?;
         let loop_shared = shared.clone();
@@ -136,8 +147,9 @@ impl Dispatcher {
         }
     }
 
-    /// Stops sending; attempts in flight are abandoned and their messages released, so
-    /// the next start sends them again.
+    /// Stops sending: attempts in flight get the grace period to be answered and
+    /// recorded; those still waiting then are logged as interrupted and their messages
+    /// released, so the next start sends them again.
     pub fn shutdown(mut self) {
         self.stop();
         if let Some(thread) = self.thread.take() {
@@ -216,8 +228,18 @@ async fn dispatch_loop(shared: Arc<Shared>, sender: Sender) {
             _ = written_elsewhere(&shared, version) => {}
         }
     }
+    // Each slot stops after its current attempt: give the answers a moment to come.
+    let grace = tokio::time::sleep(shared.config.shutdown_grace);
+    tokio::pin!(grace);
+    while !in_flight.is_empty() {
+        tokio::select! {
+            _ = in_flight.join_next() => {}
+            _ = &mut grace => break,
+        }
+    }
     in_flight.abort_all();
     while in_flight.join_next().await.is_some() {}
+    log_interrupted(&shared).await;
     match with_store(&shared, |store| store.release_leases(true)).await {
         Ok(0) => {}
         Ok(released) => tracing::info!(
@@ -293,18 +315,76 @@ async fn deliver(shared: Arc<Shared>, sender: Sender, claim: Claim) {
     // The loop learns that this slot is free from its JoinSet.
 }
 
+/// Logs the attempts a shutdown cut off before their answers came (the request may
+/// have reached the receiver: the log must say it went out).
+async fn log_interrupted(shared: &Arc<Shared>) {
+    let cut: Vec<(Lease, i64)> = shared
+        .sending
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .drain()
+        .map(|(_, sent)| sent)
+        .collect();
+    for (lease, attempted_at) in cut {
+        let attempt = NewAttempt {
+            url: lease.endpoint.fields.url.clone(),
+            attempted_at,
+            duration_ms: now_ms() - attempted_at,
+            request_headers: Vec::new(),
+            response_status: None,
+            response_headers: Vec::new(),
+            response_body: None,
+            error_kind: Some(ErrorKind::Interrupted.as_str().to_string()),
+            error: Some(
+                "Hookscribe stopped before the answer came; the message is sent again at the next start"
+                    .into(),
+            ),
+        };
+        let id = lease.message.id;
+        match with_store(shared, move |store| {
+            store.record_interrupted(&lease, &attempt)
+        })
+        .await
+        {
+            Ok(()) => tracing::info!(
+                delivery = id,
+                "attempt interrupted by the shutdown; the message is sent again at the next start"
+            ),
+            Err(error) => {
+                tracing::warn!(delivery = id, %error, "cannot log an interrupted attempt")
+            }
+        }
+    }
+}
+
 /// One attempt, logged and recorded; returns the endpoint's next leased message.
 async fn attempt_and_record(shared: &Arc<Shared>, sender: &Sender, claim: Claim) -> Option<Claim> {
+    let id = claim.message_id();
+    shared
+        .sending
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(id, (claim.lease.clone(), now_ms()));
     let result = sender.attempt(&claim).await;
     let continue_slot = !shared.stop.load(Ordering::SeqCst);
-    let (step, recorded) = match record(shared, claim.clone(), result.clone(), continue_slot).await
-    {
+    let recorded = record(shared, claim.clone(), result.clone(), continue_slot).await;
+    shared
+        .sending
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(&id);
+    let (step, recorded) = match recorded {
         Ok(recorded) => recorded,
         Err(error) => {
             tracing::error!(%error, "cannot record the delivery attempt; it will be sent again");
             return None;
         }
     };
+    if recorded.stale {
+        tracing::warn!(
+            "the answer came after the message was leased again; it is logged, and the newer attempt decides"
+        );
+    }
     report(&claim, &result, &step);
     (shared.config.on_event)(DeliveryEvent::Attempted {
         message: claim.message_id(),

@@ -89,6 +89,9 @@ pub struct EndpointSettings {
     pub headers: Vec<CustomHeader>,
     pub timeout: Duration,
     pub max_concurrency: u32,
+    /// Retry 401, 403 and 404 on the schedule (a receiver mid-deploy answers them for a
+    /// while) instead of failing the message at once.
+    pub retry_client_errors: bool,
 }
 
 /// Bounds on what a user may choose.
@@ -111,6 +114,7 @@ impl EndpointSettings {
             headers: Vec::new(),
             timeout: DEFAULT_TIMEOUT,
             max_concurrency: DEFAULT_CONCURRENCY,
+            retry_client_errors: true,
         }
     }
 
@@ -139,6 +143,7 @@ impl EndpointSettings {
                 .unwrap_or(serde_json::Value::Array(Vec::new())),
             timeout_ms: self.timeout.as_millis() as i64,
             max_concurrency: i64::from(self.max_concurrency),
+            retry_client_errors: self.retry_client_errors,
         }
     }
 
@@ -160,6 +165,7 @@ impl EndpointSettings {
             headers,
             timeout: Duration::from_millis(fields.timeout_ms.max(1) as u64),
             max_concurrency: fields.max_concurrency.clamp(1, 1000) as u32,
+            retry_client_errors: fields.retry_client_errors,
         })
     }
 }

@@ -143,6 +143,7 @@ mod tests {
                 headers: json!([]),
                 timeout_ms: 5000,
                 max_concurrency: 4,
+                retry_client_errors: true,
             },
             secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into(),
             previous_secret: None,

@@ -5,7 +5,9 @@
 //! - 2xx: delivered.
 //! - 408, 409, 425, 429 and 5xx, timeouts, connection errors: retried on the schedule
 //!   (`Retry-After` on 429/503 is honoured, capped at an hour).
-//! - Any other 4xx: final. 410 Gone also disables the endpoint.
+//! - 401, 403 and 404: retried on the schedule, as Svix and Stripe do (a receiver being
+//!   deployed answers them for a while), unless the endpoint says they are final.
+//! - Any other 4xx (400, 422, …): final. 410 Gone also disables the endpoint.
 //! - 3xx: final; redirects are never followed (the URL needs updating).
 
 use std::time::Duration;
@@ -36,6 +38,8 @@ pub enum ErrorKind {
     Timeout,
     Redirect,
     Status,
+    /// Hookscribe stopped before the answer came (the message is sent again).
+    Interrupted,
 }
 
 impl ErrorKind {
@@ -47,6 +51,7 @@ impl ErrorKind {
             Self::Timeout => "timeout",
             Self::Redirect => "redirect",
             Self::Status => "status",
+            Self::Interrupted => "interrupted",
         }
     }
 
@@ -58,6 +63,7 @@ impl ErrorKind {
             Self::Timeout,
             Self::Redirect,
             Self::Status,
+            Self::Interrupted,
         ]
         .into_iter()
         .find(|kind| kind.as_str() == text)
@@ -78,11 +84,13 @@ pub enum Verdict {
     Gone,
 }
 
-/// The verdict for an HTTP status (with the response's `Retry-After`, if any).
-pub fn judge_status(status: u16, retry_after: Option<&str>) -> Verdict {
+/// The verdict for an HTTP status (with the response's `Retry-After`, if any), for an
+/// endpoint that retries 401, 403 and 404 (`retry_client_errors`) or not.
+pub fn judge_status(status: u16, retry_after: Option<&str>, retry_client_errors: bool) -> Verdict {
     match status {
         200..=299 => Verdict::Delivered,
         410 => Verdict::Gone,
+        401 | 403 | 404 if retry_client_errors => Verdict::Retry { after: None },
         429 | 503 => Verdict::Retry {
             after: retry_after.and_then(parse_retry_after),
         },
@@ -283,27 +291,37 @@ mod tests {
 
     #[test]
     fn statuses_follow_the_contract() {
-        assert_eq!(judge_status(200, None), Verdict::Delivered);
-        assert_eq!(judge_status(204, None), Verdict::Delivered);
-        for status in [400, 401, 403, 404, 413, 422, 301, 302, 307] {
-            assert_eq!(judge_status(status, None), Verdict::Final, "{status}");
+        for retry_client_errors in [true, false] {
+            let judge = |status| judge_status(status, None, retry_client_errors);
+            assert_eq!(judge(200), Verdict::Delivered);
+            assert_eq!(judge(204), Verdict::Delivered);
+            for status in [400, 413, 422, 301, 302, 307] {
+                assert_eq!(judge(status), Verdict::Final, "{status}");
+            }
+            for status in [408, 409, 425, 500, 502, 504] {
+                assert_eq!(judge(status), Verdict::Retry { after: None }, "{status}");
+            }
+            assert_eq!(judge(410), Verdict::Gone);
         }
-        for status in [408, 409, 425, 500, 502, 504] {
+        // A receiver mid-deploy answers these for a while: retried unless the endpoint
+        // says they are final.
+        for status in [401, 403, 404] {
+            let retried = judge_status(status, None, true);
+            assert_eq!(retried, Verdict::Retry { after: None }, "{status}");
             assert_eq!(
-                judge_status(status, None),
-                Verdict::Retry { after: None },
+                judge_status(status, None, false),
+                Verdict::Final,
                 "{status}"
             );
         }
-        assert_eq!(judge_status(410, None), Verdict::Gone);
         assert_eq!(
-            judge_status(429, Some("2")),
+            judge_status(429, Some("2"), true),
             Verdict::Retry {
                 after: Some(Duration::from_secs(2))
             }
         );
         assert_eq!(
-            judge_status(503, Some("86400")),
+            judge_status(503, Some("86400"), true),
             Verdict::Retry {
                 after: Some(RETRY_AFTER_CAP)
             }

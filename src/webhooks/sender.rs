@@ -120,7 +120,11 @@ impl Sender {
             error: None,
         };
         let (verdict, summary) = match response {
-            Ok(response) => self.read_response(response, &mut record).await,
+            Ok(response) => {
+                let retry_client_errors = endpoint.settings.retry_client_errors;
+                self.read_response(response, retry_client_errors, &mut record)
+                    .await
+            }
             Err(error) => {
                 let (kind, text) = describe_error(&error, endpoint.settings.timeout);
                 record.error_kind = Some(kind.as_str().to_string());
@@ -139,6 +143,7 @@ impl Sender {
     async fn read_response(
         &self,
         mut response: reqwest::Response,
+        retry_client_errors: bool,
         record: &mut NewAttempt,
     ) -> (Verdict, String) {
         let status = response.status();
@@ -183,7 +188,11 @@ impl Sender {
             record.error = Some(text.clone());
             return (Verdict::Final, text);
         }
-        let verdict = judge_status(status.as_u16(), header("retry-after").as_deref());
+        let verdict = judge_status(
+            status.as_u16(),
+            header("retry-after").as_deref(),
+            retry_client_errors,
+        );
         if verdict != Verdict::Delivered {
             record.error_kind = Some(ErrorKind::Status.as_str().to_string());
             record.error = Some(code.clone());

@@ -27,12 +27,18 @@ impl Daemon {
 
     /// `hookscribe run` with more arguments (`--api`).
     pub fn start_with(home: &Home, filter: &str, args: &[&str]) -> Self {
+        Self::start_env(home, filter, args, &[])
+    }
+
+    /// `hookscribe run` with more arguments and environment variables.
+    pub fn start_env(home: &Home, filter: &str, args: &[&str], env: &[(&str, &Path)]) -> Self {
         let log = home
             .root()
             .join(format!("run-{}.log", Instant::now().elapsed().as_nanos()));
         let child = Command::new(hookscribe_bin())
             .arg("run")
             .args(args)
+            .envs(env.iter().copied())
             .env("HOOKSCRIBE_HOME", home.root())
             .env("HOOKSCRIBE_LOG", filter)
             .stdout(Stdio::null())

@@ -85,6 +85,26 @@ fn a_sigkill_during_an_attempt_resends_at_the_next_start_without_waiting_for_the
 }
 
 #[test]
+fn sigterm_waits_a_moment_for_an_answer_in_flight_and_records_it() {
+    let (_dir, home) = setup("1s");
+    let receiver = Receiver::start(Reply::Status(200));
+    receiver.then([Reply::After(Duration::from_secs(2), 200)]);
+    add_endpoint(&home, &receiver.url, &["--timeout", "60s"]);
+    completed_job(&mut store(&home), "a.wav", "in flight");
+    let message = only_message(&home);
+    let daemon = Daemon::start(&home);
+    receiver.wait_for(1, Duration::from_secs(20));
+    daemon.terminate();
+    // Recorded before the process left: delivered once, never sent again.
+    let delivered = store(&home).message(message.id).unwrap();
+    assert_eq!(delivered.status, MessageStatus::Delivered);
+    assert_eq!(delivered.attempts, 1);
+    let _daemon = Daemon::start(&home);
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(receiver.count(), 1, "the receiver got it once");
+}
+
+#[test]
 fn sigterm_does_not_wait_for_a_hanging_receiver_and_releases_the_message() {
     let (_dir, home) = setup("1s");
     let receiver = Receiver::start(Reply::Status(200));
@@ -101,8 +121,16 @@ fn sigterm_does_not_wait_for_a_hanging_receiver_and_releases_the_message() {
         "stopped in {:?}",
         stopping.elapsed()
     );
-    assert!(log.contains("sent at the next start"), "{log}");
+    assert!(log.contains("sent again at the next start"), "{log}");
     let conn = rusqlite::Connection::open(home.database_path()).unwrap();
+    let logged: String = conn
+        .query_row(
+            "SELECT error_kind FROM attempts WHERE message_id = ?1",
+            [message.id],
+            |r| r.get(0),
+        )
+        .expect("the request that went out is in the log");
+    assert_eq!(logged, "interrupted");
     let leased: i64 = conn
         .query_row(
             "SELECT count(*) FROM messages WHERE locked_by IS NOT NULL",

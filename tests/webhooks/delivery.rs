@@ -128,6 +128,44 @@ fn a_client_error_is_final_after_one_attempt() {
 }
 
 #[test]
+fn a_receiver_mid_deploy_answering_404_is_retried_unless_the_endpoint_says_final() {
+    let (_dir, home) = setup("200ms,200ms,200ms");
+    // Being deployed: 404 twice, then up again.
+    let deploying = Receiver::start(Reply::Status(200));
+    deploying.then([Reply::Status(404), Reply::Status(401)]);
+    add_endpoint(&home, &deploying.url, &[]);
+    let strict = Receiver::start(Reply::Status(404));
+    add_endpoint(&home, &strict.url, &["--retry-client-errors", "false"]);
+    completed_job(&mut store(&home), "a.wav", "hello");
+    let _daemon = Daemon::start(&home);
+    let by_endpoint = |endpoint: i64| {
+        let filter = hookscribe_store::messages::MessageFilter {
+            endpoint: Some(endpoint),
+            limit: 10,
+            ..Default::default()
+        };
+        store(&home).messages(&filter).unwrap().remove(0)
+    };
+    let delivered = wait_status(
+        &home,
+        by_endpoint(1).id,
+        MessageStatus::Delivered,
+        Duration::from_secs(20),
+    );
+    assert_eq!(delivered.attempts, 3, "404, 401, then delivered");
+    let failed = wait_status(
+        &home,
+        by_endpoint(2).id,
+        MessageStatus::Failed,
+        Duration::from_secs(20),
+    );
+    std::thread::sleep(Duration::from_millis(800));
+    assert_eq!(strict.count(), 1, "final at once when the endpoint says so");
+    assert_eq!(failed.attempts, 1);
+    assert!(failed.last_error.unwrap().contains("404"));
+}
+
+#[test]
 fn gone_disables_the_endpoint_and_holds_its_messages_until_enabled() {
     let (_dir, home) = setup("200ms");
     let receiver = Receiver::start(Reply::Status(410));

@@ -8,6 +8,7 @@ mod common;
 mod crashes;
 mod delivery;
 mod endpoints;
+mod private_ca;
 mod volume;
 
 use std::collections::HashSet;

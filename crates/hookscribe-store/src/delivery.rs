@@ -24,6 +24,9 @@ pub struct Lease {
     pub message: MessageRecord,
     pub body: Vec<u8>,
     pub endpoint: EndpointRecord,
+    /// Names this lease: its attempt moves the message on only while the message is
+    /// still leased under it (not re-leased, after a laptop slept through its expiry).
+    pub token: String,
 }
 
 /// What an attempt sent and got, as the log keeps it: request headers with secret values
@@ -76,6 +79,10 @@ pub struct Decision {
 pub struct Recorded {
     /// The message's status as committed (a disable in the same transaction holds it).
     pub status: MessageStatus,
+    /// The message had been leased again (or replayed, or removed) while this attempt
+    /// was in flight: the attempt is logged, and the message left as the newer lease
+    /// has it.
+    pub stale: bool,
     /// Why the endpoint was disabled by this attempt, if it was.
     pub disabled: Option<String>,
     /// The endpoint's next due message, leased (with `then_claim`).
@@ -127,11 +134,12 @@ impl Store {
     pub fn claim_now(&mut self, id: MessageId) -> Result<Lease, StoreError> {
         let message = self.message(id)?;
         let endpoint = self.endpoint(message.endpoint_id)?;
-        lease(&self.conn, id, lease_until(&endpoint, now_ms()))?;
+        let token = lease(&self.conn, id, lease_until(&endpoint, now_ms()))?;
         Ok(Lease {
             body: self.message_body(id)?,
             message,
             endpoint,
+            token,
         })
     }
 
@@ -155,10 +163,10 @@ impl Store {
                 .prepare_cached(
                     "SELECT next_attempt_at FROM messages
                      WHERE endpoint_id = ?1 AND status = 'pending' AND next_attempt_at IS NOT NULL
-                       AND (locked_until IS NULL OR locked_until <= ?2)
+                       AND (locked_until IS NULL OR (locked_until <= ?2 AND locked_by IS NOT ?3))
                      ORDER BY next_attempt_at LIMIT 1",
                 )?
-                .query_row(params![endpoint.id, now], |r| r.get(0))
+                .query_row(params![endpoint.id, now, std::process::id()], |r| r.get(0))
                 .optional()?;
             next = match (next, due) {
                 (Some(a), Some(b)) => Some(a.min(b)),
@@ -195,18 +203,23 @@ impl Store {
         };
         let decision = decide(&health);
         let delivered = decision.status == MessageStatus::Delivered;
-        tx.execute(
+        // Only under its own lease: a late answer never overwrites what a newer lease of
+        // the same message recorded (a `delivered`, say).
+        let moved = tx.execute(
             "UPDATE messages SET status = ?2, attempts = attempts + 1, next_attempt_at = ?3,
-                 last_error = ?4, delivered_at = ?5, locked_by = NULL, locked_until = NULL
-             WHERE id = ?1",
+                 last_error = ?4, delivered_at = ?5, locked_by = NULL, locked_until = NULL,
+                 lease_token = NULL
+             WHERE id = ?1 AND lease_token IS ?6",
             params![
                 lease.message.id,
                 decision.status.as_str(),
                 decision.next_attempt_at,
                 decision.last_error,
-                delivered.then_some(now)
+                delivered.then_some(now),
+                lease.token
             ],
         )?;
+        let stale = moved == 0;
         if delivered {
             tx.execute(
                 "UPDATE endpoints SET consecutive_failures = 0, failing_since = NULL, last_success_at = ?2
@@ -222,7 +235,7 @@ impl Store {
             )?;
         }
         let disabled = match &decision.disable {
-            Some(reason) if !health.disabled => {
+            Some(reason) if !health.disabled && !stale => {
                 disable(&tx, lease.endpoint.id, reason, now)?;
                 Some(reason.clone())
             }
@@ -249,9 +262,31 @@ impl Store {
                 .as_deref()
                 .and_then(MessageStatus::parse)
                 .unwrap_or(decision.status),
+            stale,
             disabled,
             next,
         })
+    }
+
+    /// Logs an attempt whose answer never came because this process stopped (after a
+    /// grace period) and gives the message back: it is sent again at the next start, and
+    /// the log shows the request that went out.
+    pub fn record_interrupted(
+        &mut self,
+        lease: &Lease,
+        attempt: &NewAttempt,
+    ) -> Result<(), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        insert_attempt(&tx, lease, attempt)?;
+        tx.execute(
+            "UPDATE messages SET locked_by = NULL, locked_until = NULL, lease_token = NULL
+             WHERE id = ?1 AND lease_token IS ?2",
+            params![lease.message.id, lease.token],
+        )?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// Every attempt of a message, oldest first.
@@ -285,7 +320,8 @@ impl Store {
             };
             if release {
                 released += self.conn.execute(
-                    "UPDATE messages SET locked_by = NULL, locked_until = NULL WHERE locked_by = ?1",
+                    "UPDATE messages SET locked_by = NULL, locked_until = NULL, lease_token = NULL
+                     WHERE locked_by = ?1",
                     [owner],
                 )?;
             }
@@ -350,22 +386,34 @@ fn lease_until(endpoint: &EndpointRecord, now: i64) -> i64 {
     now + endpoint.fields.timeout_ms.max(0) + LEASE_MARGIN.as_millis() as i64
 }
 
-/// Leases one message to this process.
-fn lease(conn: &Connection, id: MessageId, until: i64) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE messages SET locked_by = ?2, locked_until = ?3 WHERE id = ?1")?
-        .execute(params![id, std::process::id(), until])?;
-    Ok(())
+/// Leases one message to this process; returns the lease's token.
+fn lease(conn: &Connection, id: MessageId, until: i64) -> rusqlite::Result<String> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    // Unique among this process's leases; the pid and the clock set it apart from any
+    // other process's, past or present.
+    static LEASES: AtomicU64 = AtomicU64::new(0);
+    let token = format!(
+        "{}-{}-{}",
+        std::process::id(),
+        now_ms(),
+        LEASES.fetch_add(1, Ordering::Relaxed)
+    );
+    conn.prepare_cached(
+        "UPDATE messages SET locked_by = ?2, locked_until = ?3, lease_token = ?4 WHERE id = ?1",
+    )?
+    .execute(params![id, std::process::id(), until, token])?;
+    Ok(token)
 }
 
 /// How many more requests `endpoint` may have in flight at `now` (leases of every
-/// process count).
+/// process count; this process's own count until it records them, expired or not).
 fn room(conn: &Connection, endpoint: &EndpointRecord, now: i64) -> rusqlite::Result<i64> {
     let in_flight: i64 = conn
         .prepare_cached(
             "SELECT count(*) FROM messages WHERE endpoint_id = ?1 AND locked_until IS NOT NULL
-                 AND locked_until > ?2 AND status = 'pending'",
+                 AND (locked_until > ?2 OR locked_by = ?3) AND status = 'pending'",
         )?
-        .query_row(params![endpoint.id, now], |r| r.get(0))?;
+        .query_row(params![endpoint.id, now, std::process::id()], |r| r.get(0))?;
     Ok(endpoint.fields.max_concurrency.max(1) - in_flight)
 }
 
@@ -382,24 +430,28 @@ fn lease_due(
         return Ok(Vec::new());
     }
     let until = lease_until(endpoint, now);
+    // An expired lease of another process is taken over (it died, or its request
+    // outlived the timeout); one of this process is still in flight here, whatever the
+    // clock says (a laptop that slept): it is never sent twice from here.
     let mut due = conn.prepare_cached(&format!(
         "SELECT {MESSAGE_COLUMNS}, body FROM messages
          WHERE endpoint_id = ?1 AND status = 'pending' AND next_attempt_at <= ?2
-           AND (locked_until IS NULL OR locked_until <= ?2)
+           AND (locked_until IS NULL OR (locked_until <= ?2 AND locked_by IS NOT ?4))
          ORDER BY next_attempt_at, id LIMIT ?3"
     ))?;
     let rows = due
-        .query_map(params![endpoint.id, now, room], |r| {
+        .query_map(params![endpoint.id, now, room, std::process::id()], |r| {
             Ok((message_from_row(r)?, r.get::<_, String>(11)?))
         })?
         .collect::<Result<Vec<_>, _>>()?;
     let mut claims = Vec::with_capacity(rows.len());
     for (message, body) in rows {
-        lease(conn, message.id, until)?;
+        let token = lease(conn, message.id, until)?;
         claims.push(Lease {
             message,
             body: body.into_bytes(),
             endpoint: endpoint.clone(),
+            token,
         });
     }
     Ok(claims)
@@ -422,6 +474,7 @@ mod tests {
             headers: serde_json::json!([]),
             timeout_ms: 5000,
             max_concurrency: 4,
+            retry_client_errors: true,
         };
         store.add_endpoint(&fields, "whsec_test").unwrap()
     }
@@ -492,6 +545,104 @@ mod tests {
             last_error: None,
             disable: None,
         }
+    }
+
+    #[test]
+    fn an_expired_lease_of_this_process_is_never_sent_again_from_here() {
+        let (_dir, mut store) = temp_store();
+        endpoint(&store);
+        complete_one(&mut store);
+        let lease = store.claim_due(now_ms()).unwrap().remove(0);
+        // The laptop slept through the lease's end with the request in flight.
+        store
+            .conn
+            .execute("UPDATE messages SET locked_until = ?1", [now_ms() - 1])
+            .unwrap();
+        assert!(
+            store.claim_due(now_ms()).unwrap().is_empty(),
+            "still in flight here"
+        );
+        assert_eq!(
+            store.next_due(now_ms()).unwrap(),
+            None,
+            "so nothing is due: no busy loop"
+        );
+        let recorded = store
+            .record_attempt(
+                &lease,
+                &attempt(200),
+                decided(MessageStatus::Delivered),
+                false,
+            )
+            .unwrap();
+        assert!(!recorded.stale);
+        assert_eq!(recorded.status, MessageStatus::Delivered);
+        assert_eq!(all(&store)[0].attempts, 1);
+    }
+
+    #[test]
+    fn a_late_answer_never_overwrites_what_a_newer_lease_recorded() {
+        let (_dir, mut store) = temp_store();
+        endpoint(&store);
+        complete_one(&mut store);
+        let late = store.claim_due(now_ms()).unwrap().remove(0);
+        // Another process took the expired lease over and delivered the message.
+        store
+            .conn
+            .execute(
+                "UPDATE messages SET locked_by = 1, locked_until = ?1, lease_token = 'theirs'",
+                [now_ms() - 1],
+            )
+            .unwrap();
+        let newer = store.claim_due(now_ms()).unwrap().remove(0);
+        assert_ne!(newer.token, late.token);
+        store
+            .record_attempt(
+                &newer,
+                &attempt(200),
+                decided(MessageStatus::Delivered),
+                false,
+            )
+            .unwrap();
+        // Then the first request's answer comes back: a failure.
+        let recorded = store
+            .record_attempt(&late, &attempt(500), decided(MessageStatus::Pending), false)
+            .unwrap();
+        assert!(recorded.stale);
+        assert_eq!(recorded.status, MessageStatus::Delivered);
+        let message = all(&store).remove(0);
+        assert_eq!(
+            message.status,
+            MessageStatus::Delivered,
+            "the delivery stands"
+        );
+        assert_eq!(message.attempts, 1);
+        assert_eq!(
+            store.attempts(message.id).unwrap().len(),
+            2,
+            "both attempts are logged"
+        );
+    }
+
+    #[test]
+    fn an_interrupted_attempt_is_logged_and_its_message_sent_again() {
+        let (_dir, mut store) = temp_store();
+        endpoint(&store);
+        complete_one(&mut store);
+        let lease = store.claim_due(now_ms()).unwrap().remove(0);
+        let mut cut = attempt(0);
+        cut.response_status = None;
+        cut.error_kind = Some("interrupted".into());
+        store.record_interrupted(&lease, &cut).unwrap();
+        let message = all(&store).remove(0);
+        assert_eq!(message.status, MessageStatus::Pending);
+        assert_eq!(message.attempts, 0, "no answer: it does not use up a retry");
+        assert_eq!(store.attempts(message.id).unwrap().len(), 1);
+        assert_eq!(
+            store.claim_due(now_ms()).unwrap().len(),
+            1,
+            "free to send again"
+        );
     }
 
     #[test]
@@ -605,8 +756,18 @@ mod tests {
         let later = now + 5_000 + LEASE_MARGIN.as_millis() as i64 + 1;
         assert_eq!(
             store.claim_due(later).unwrap().len(),
+            0,
+            "this process's own leases are in flight here, expired or not"
+        );
+        // Another process's expired leases are taken over.
+        store
+            .conn
+            .execute("UPDATE messages SET locked_by = 1 WHERE locked_by IS NOT NULL", [])
+            .unwrap();
+        assert_eq!(
+            store.claim_due(later).unwrap().len(),
             4,
-            "expired leases are taken again"
+            "expired leases of another process are taken again"
         );
         assert_eq!(
             store.release_leases(true).unwrap(),

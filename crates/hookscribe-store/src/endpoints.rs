@@ -23,6 +23,8 @@ pub struct EndpointFields {
     pub headers: Value,
     pub timeout_ms: i64,
     pub max_concurrency: i64,
+    /// Whether 401, 403 and 404 answers are retried (a receiver mid-deploy) or final.
+    pub retry_client_errors: bool,
 }
 
 /// An endpoint row.
@@ -56,8 +58,8 @@ pub struct EndpointStats {
 
 pub(crate) const ENDPOINT_SELECT: &str = "SELECT id, url, description, events, format, headers, \
     timeout_ms, max_concurrency, secret, previous_secret, previous_secret_until, disabled_at, \
-    disabled_reason, consecutive_failures, failing_since, last_success_at, created_at, job_id \
-    FROM endpoints";
+    disabled_reason, consecutive_failures, failing_since, last_success_at, created_at, job_id, \
+    retry_client_errors FROM endpoints";
 
 pub(crate) fn endpoint_from_row(row: &Row) -> rusqlite::Result<EndpointRecord> {
     let events: String = row.get(3)?;
@@ -72,6 +74,7 @@ pub(crate) fn endpoint_from_row(row: &Row) -> rusqlite::Result<EndpointRecord> {
             headers: serde_json::from_str(&headers).unwrap_or(Value::Array(Vec::new())),
             timeout_ms: row.get(6)?,
             max_concurrency: row.get(7)?,
+            retry_client_errors: row.get(18)?,
         },
         secret: row.get(8)?,
         previous_secret: row.get(9)?,
@@ -120,8 +123,8 @@ pub(crate) fn insert_endpoint(
     let now = now_ms();
     conn.execute(
         "INSERT INTO endpoints (url, description, events, format, headers, timeout_ms,
-             max_concurrency, secret, created_at, updated_at, job_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)",
+             max_concurrency, secret, created_at, updated_at, job_id, retry_client_errors)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11)",
         params![
             fields.url,
             fields.description,
@@ -132,7 +135,8 @@ pub(crate) fn insert_endpoint(
             fields.max_concurrency,
             secret,
             now,
-            job
+            job,
+            fields.retry_client_errors
         ],
     )?;
     Ok(conn.last_insert_rowid())
@@ -200,7 +204,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let changed = self.conn.execute(
             "UPDATE endpoints SET url = ?2, description = ?3, events = ?4, format = ?5, headers = ?6,
-                 timeout_ms = ?7, max_concurrency = ?8, updated_at = ?9
+                 timeout_ms = ?7, max_concurrency = ?8, updated_at = ?9, retry_client_errors = ?10
              WHERE id = ?1",
             params![
                 id,
@@ -211,7 +215,8 @@ impl Store {
                 crate::to_json(&fields.headers, "[]"),
                 fields.timeout_ms,
                 fields.max_concurrency,
-                now_ms()
+                now_ms(),
+                fields.retry_client_errors
             ],
         )?;
         if changed == 0 {

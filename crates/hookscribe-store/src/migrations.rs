@@ -158,12 +158,15 @@ const MIGRATIONS: &[&str] = &[
     // 5: an endpoint's attempts, newest first (its health at a glance)
     "CREATE INDEX attempts_by_endpoint ON attempts(endpoint_id, id);",
     // 6: per-job webhooks (an endpoint owned by one job, or a job limited to some
-    //    endpoints) and the recipe a transcript was made with (reuse only matches it)
+    //    endpoints), the recipe a transcript was made with (reuse only matches it), and
+    //    whether an endpoint retries 401, 403 and 404; the lease an attempt was sent under
     "ALTER TABLE endpoints ADD COLUMN job_id INTEGER REFERENCES jobs(id) ON DELETE CASCADE;
     CREATE INDEX endpoints_by_job ON endpoints(job_id) WHERE job_id IS NOT NULL;
     ALTER TABLE jobs ADD COLUMN webhooks TEXT;
     ALTER TABLE jobs ADD COLUMN recipe TEXT;
-    CREATE INDEX jobs_by_recipe ON jobs(source_sha256, recipe) WHERE status = 'completed';",
+    CREATE INDEX jobs_by_recipe ON jobs(source_sha256, recipe) WHERE status = 'completed';
+    ALTER TABLE endpoints ADD COLUMN retry_client_errors INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE messages ADD COLUMN lease_token TEXT;",
 ];
 
 pub fn latest_version() -> i64 {

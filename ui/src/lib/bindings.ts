@@ -229,6 +229,11 @@ export type After = { "action": "leave" } | { "action": "move", "subfolder": str
 
 export type EndpointView = { id: number, url: string, description: string, events: Array<EventType>, format: BodyFormat, headers: Array<HeaderView>, timeout_ms: number, max_concurrency: number, 
 /**
+ * Whether 401, 403 and 404 answers are retried on the schedule (the default) or
+ * fail the message at once.
+ */
+retry_client_errors: boolean, 
+/**
  * Masked (`whsec_…abcd`); `Endpoints::reveal_secret` shows it.
  */
 secret: string, 
@@ -278,6 +283,10 @@ export type EndpointRequest = { url: string, description?: string,
  */
 events?: Array<string>, format?: BodyFormat, headers?: Array<HeaderRequest>, timeout_ms?: number, max_concurrency?: number, 
 /**
+ * Retry 401, 403 and 404 on the schedule (default: yes).
+ */
+retry_client_errors?: boolean, 
+/**
  * A `whsec_…` secret the receiver already has; `None` makes a new one.
  */
 secret?: string, };
@@ -294,7 +303,7 @@ remove_headers?: Array<string>,
 /**
  * Headers to add, or to replace (by name, ignoring case).
  */
-headers?: Array<HeaderRequest>, timeout_ms?: number, max_concurrency?: number, };
+headers?: Array<HeaderRequest>, timeout_ms?: number, max_concurrency?: number, retry_client_errors?: boolean, };
 
 export type HeaderRequest = { name: string, value: string, 
 /**
@@ -372,7 +381,7 @@ export type AttemptView = { id: number, url: string,
  */
 attempted_at: number, duration_ms: number, request_headers: Array<[string, string]>, response_status: number | null, response_headers: Array<[string, string]>, response_body: string | null, error_kind: AttemptErrorKind | null, error: string | null, };
 
-export type AttemptErrorKind = "dns" | "connect" | "tls" | "timeout" | "redirect" | "status";
+export type AttemptErrorKind = "dns" | "connect" | "tls" | "timeout" | "redirect" | "status" | "interrupted";
 
 export type DeliveryQuery = { status?: MessageStatus, endpoint?: number, job?: number, event?: string, 
 /**

@@ -12,6 +12,7 @@ export function endpointView(id: number, fields: Partial<EndpointView> = {}): En
     headers: [],
     timeout_ms: 15000,
     max_concurrency: 4,
+    retry_client_errors: true,
     secret: 'whsec_…abcd',
     previous_secret_until: null,
     enabled: true,

@@ -183,7 +183,7 @@ describe('Webhooks: states', () => {
     expect(health).toContain('Last delivered 5 min ago');
     expect(health).toContain('Last failed 2 h ago: HTTP 502 Bad Gateway');
     expect(health).not.toContain('in a row');
-    expect(normalized(first)).toContain('Sends transcription.completed, transcription.failed · full format · 15 s timeout · 4 at once');
+    expect(normalized(first)).toContain('Sends transcription.completed, transcription.failed · full format · 15 s timeout · 4 at once · 401/403/404: retried');
     expect(byId('secret-1').textContent).toBe('whsec_…abcd');
     expect(document.getElementById('endpoint-1-disabled')).toBeNull();
     expect(document.getElementById('enable-endpoint-1')).toBeNull();
@@ -349,6 +349,7 @@ describe('Webhooks: adding', () => {
         headers: [{ name: 'X-Api-Key', value: 'k-123', secret: true }],
         timeout_ms: 5000,
         max_concurrency: 2,
+        retry_client_errors: true,
       },
     });
 
@@ -376,13 +377,30 @@ describe('Webhooks: adding', () => {
     const calls = mockWebhooks({ endpoints_add: () => created() });
     await renderView();
     await openAdd();
+    expect((byId('endpoint-retry-client-errors') as HTMLInputElement).checked).toBe(true);
     await type('endpoint-url', 'https://example.com/in');
     await fireEvent.click(byId('endpoint-save'));
 
     await waitFor(() => expect(callsOf(calls, 'endpoints_add')).toHaveLength(1));
     expect(callsOf(calls, 'endpoints_add')[0]).toEqual({
-      request: { url: 'https://example.com/in', format: 'full', timeout_ms: 15000, max_concurrency: 4 },
+      request: { url: 'https://example.com/in', format: 'full', timeout_ms: 15000, max_concurrency: 4, retry_client_errors: true },
     });
+  });
+
+  it('fails 401, 403 and 404 at once when told', async () => {
+    const calls = mockWebhooks({ endpoints_add: () => created({ retry_client_errors: false }) });
+    await renderView();
+    await openAdd();
+    const retry = byId('endpoint-retry-client-errors') as HTMLInputElement;
+    expect(retry.closest('label')!.textContent).toContain('Retry 401, 403 and 404');
+    expect(byId(retry.getAttribute('aria-describedby')!).textContent).toContain('A receiver being deployed answers these for a while');
+    await type('endpoint-url', 'https://example.com/in');
+    await fireEvent.click(retry);
+    expect(retry.checked).toBe(false);
+    await fireEvent.click(byId('endpoint-save'));
+
+    await waitFor(() => expect(callsOf(calls, 'endpoints_add')).toHaveLength(1));
+    expect((callsOf(calls, 'endpoints_add')[0].request as { retry_client_errors: boolean }).retry_client_errors).toBe(false);
   });
 
   it('sends a secret the receiver already has', async () => {
@@ -616,6 +634,35 @@ describe('Webhooks: editing', () => {
     await waitFor(() => expect(document.getElementById('endpoint-form')).toBeNull());
     expect(callsOf(calls, 'endpoints_update')).toHaveLength(0);
     expect(toasts()).toContain('Nothing changed');
+  });
+
+  it('shows an endpoint that fails 401, 403 and 404 at once, and sends the choice only when changed', async () => {
+    let endpoint = endpointView(1, { retry_client_errors: false });
+    const calls = mockWebhooks({
+      endpoints_list: () => [endpoint],
+      endpoints_update: (args) => {
+        endpoint = { ...endpoint, ...(args.patch as Partial<EndpointView>) };
+        return endpoint;
+      },
+    });
+    await renderView();
+    expect(normalized(byId('endpoint-1'))).toContain('4 at once · 401/403/404: final');
+    await openEdit();
+
+    const retry = byId('endpoint-retry-client-errors') as HTMLInputElement;
+    expect(retry.checked).toBe(false);
+    await type('endpoint-timeout', '20');
+    await fireEvent.click(byId('endpoint-save'));
+    await waitFor(() => expect(callsOf(calls, 'endpoints_update')).toHaveLength(1));
+    expect(callsOf(calls, 'endpoints_update')[0]).toEqual({ id: 1, patch: { timeout_ms: 20000 } });
+    await waitFor(() => expect(document.getElementById('endpoint-form')).toBeNull());
+
+    await openEdit();
+    await fireEvent.click(byId('endpoint-retry-client-errors'));
+    await fireEvent.click(byId('endpoint-save'));
+    await waitFor(() => expect(callsOf(calls, 'endpoints_update')).toHaveLength(2));
+    expect(callsOf(calls, 'endpoints_update')[1]).toEqual({ id: 1, patch: { retry_client_errors: true } });
+    await waitFor(() => expect(normalized(byId('endpoint-1'))).toContain('4 at once · 401/403/404: retried'));
   });
 
   it("shows the engine's error at the field", async () => {

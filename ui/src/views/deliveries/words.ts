@@ -144,6 +144,7 @@ const ERROR_KINDS: Record<string, string> = {
   timeout: 'Timed out',
   redirect: 'Redirected',
   status: 'Refused',
+  interrupted: 'Interrupted (Hookscribe stopped)',
 };
 
 /** Whether an attempt was delivered: a 2xx answer and no error. */

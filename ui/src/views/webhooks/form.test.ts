@@ -16,10 +16,33 @@ const endpoint = () =>
 describe('endpoint form', () => {
   it('starts a new endpoint with the engine defaults', () => {
     const draft = draftOf(null);
-    expect(draft).toMatchObject({ events: ['transcription.completed', 'transcription.failed'], format: 'full', timeoutS: '15', concurrency: '4' });
+    expect(draft).toMatchObject({
+      events: ['transcription.completed', 'transcription.failed'],
+      format: 'full',
+      timeoutS: '15',
+      concurrency: '4',
+      retryClientErrors: true,
+    });
     draft.url = 'https://example.com/in';
     expect(checkDraft(draft, null)).toEqual({});
-    expect(requestOf(draft)).toEqual({ url: 'https://example.com/in', format: 'full', timeout_ms: 15000, max_concurrency: 4 });
+    expect(requestOf(draft)).toEqual({
+      url: 'https://example.com/in',
+      format: 'full',
+      timeout_ms: 15000,
+      max_concurrency: 4,
+      retry_client_errors: true,
+    });
+    draft.retryClientErrors = false;
+    expect(requestOf(draft).retry_client_errors).toBe(false);
+  });
+
+  it('sends the choice about 401, 403 and 404 only when it changed', () => {
+    const final = endpointView(1, { retry_client_errors: false });
+    const draft = draftOf(final);
+    expect(draft.retryClientErrors).toBe(false);
+    expect(patchOf(final, draft)).toEqual({});
+    draft.retryClientErrors = true;
+    expect(patchOf(final, draft)).toEqual({ retry_client_errors: true });
   });
 
   it('shows an endpoint subscribed to every event (none listed) with every box checked', () => {

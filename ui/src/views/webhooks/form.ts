@@ -46,6 +46,8 @@ export interface EndpointDraft {
   format: BodyFormat;
   timeoutS: string;
   concurrency: string;
+  /** Retry 401, 403 and 404 on the schedule (off: they fail the message at once). */
+  retryClientErrors: boolean;
   headers: HeaderRow[];
   /** Adding only: a `whsec_…` secret the receiver already has (empty: a new one). */
   secret: string;
@@ -103,6 +105,7 @@ export function draftOf(endpoint: EndpointView | null): EndpointDraft {
       format: 'full',
       timeoutS: '15',
       concurrency: '4',
+      retryClientErrors: true,
       headers: [],
       secret: '',
     };
@@ -114,6 +117,7 @@ export function draftOf(endpoint: EndpointView | null): EndpointDraft {
     format: endpoint.format,
     timeoutS: seconds(endpoint.timeout_ms),
     concurrency: String(endpoint.max_concurrency),
+    retryClientErrors: endpoint.retry_client_errors,
     headers: endpoint.headers.map((h) => headerRow(h)),
     secret: '',
   };
@@ -206,6 +210,7 @@ export function requestOf(draft: EndpointDraft): EndpointRequest {
   if (headers.length > 0) request.headers = headers;
   request.timeout_ms = Math.round(Number(draft.timeoutS) * 1000);
   request.max_concurrency = Number(draft.concurrency);
+  request.retry_client_errors = draft.retryClientErrors;
   const secret = draft.secret.trim();
   if (secret) request.secret = secret;
   return request;
@@ -225,6 +230,7 @@ export function patchOf(endpoint: EndpointView, draft: EndpointDraft): EndpointP
   if (timeoutMs !== endpoint.timeout_ms) patch.timeout_ms = timeoutMs;
   const concurrency = Number(draft.concurrency);
   if (concurrency !== endpoint.max_concurrency) patch.max_concurrency = concurrency;
+  if (draft.retryClientErrors !== endpoint.retry_client_errors) patch.retry_client_errors = draft.retryClientErrors;
   const { headers, remove } = headerChanges(draft.headers, endpoint.headers);
   if (remove.length > 0) patch.remove_headers = remove;
   if (headers.length > 0) patch.headers = headers;
