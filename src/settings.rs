@@ -100,6 +100,13 @@ pub const SETTINGS: &[SettingSpec] = &[
         kind: Kind::Count { min: 1, max: 16 },
     },
     SettingSpec {
+        key: "queue.worker_timeout",
+        group: QUEUE,
+        default: "10m",
+        description: "Stop a transcription whose worker reports nothing for this long (hung), and fail it",
+        kind: Kind::Duration,
+    },
+    SettingSpec {
         key: "models.base_url",
         group: MODELS,
         default: crate::models::download::DEFAULT_BASE_URL,

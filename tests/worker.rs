@@ -146,6 +146,44 @@ fn a_killed_worker_fails_only_its_job_with_the_reason() {
 }
 
 #[test]
+fn a_worker_that_goes_silent_is_killed_and_its_job_fails_as_hung() {
+    let dir = tempfile::tempdir().unwrap();
+    // A worker that says it is ready, takes the job, and then never says anything again
+    // (a deadlock, a stuck network read), printing a stray line on the way.
+    let program = dir.path().join("hanging-worker");
+    std::fs::write(
+        &program,
+        "#!/bin/sh\necho '{\"type\":\"ready\",\"version\":\"test\"}'\nread line\necho 'not an event'\nexec sleep 600\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut worker = Worker::new(program);
+    worker.set_silence_limit(Duration::from_secs(1));
+    let started = Instant::now();
+    let error = worker
+        .transcribe(
+            &request(1, &fixtures().speech),
+            |_, _| {},
+            &CancelFlag::new(),
+        )
+        .unwrap_err();
+    assert!(matches!(error, WorkerError::Hung(_)), "{error}");
+    let message = error.to_string();
+    assert!(message.contains("queue.worker_timeout"), "{message}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "stopped after {:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        worker.pid(),
+        None,
+        "the hung worker is gone; the next job starts another"
+    );
+}
+
+#[test]
 fn cancel_stops_a_job_within_a_second() {
     let _turn = whisper_turn();
     let mut worker = Worker::new(hookscribe_bin());

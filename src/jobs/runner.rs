@@ -242,13 +242,18 @@ fn idle(shared: &Shared) {
 }
 
 /// SHA-256 and size of a file, read in 1 MiB blocks.
-fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
+/// The recording's SHA-256 and size; stops early (`Interrupted`) when the job is
+/// cancelled, since hashing a multi-GB file on a share takes minutes.
+fn hash_file(path: &Path, cancel: &CancelFlag) -> std::io::Result<(String, u64)> {
     use std::io::Read;
     let mut file = std::fs::File::open(path)?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     let mut total = 0u64;
     loop {
+        if cancel.is_cancelled() {
+            return Err(std::io::ErrorKind::Interrupted.into());
+        }
         let n = file.read(&mut buf)?;
         if n == 0 {
             break;
@@ -413,9 +418,20 @@ fn execute(
         .resolve(&requested, &Models::open(&shared.config.home))
         .map_err(|e| e.to_string())?;
 
+    // From here on the job is watched: heartbeats tell other processes it is alive (also
+    // while a huge file is hashed), and a cancel from anywhere reaches it.
+    let running = Watched::start(shared, job.id);
+    let cancel = running.cancel.clone();
+    if let Ok(limit) = Settings::new(store).duration("queue.worker_timeout") {
+        // A typo such as `0s` must not fail every job at once.
+        worker.set_silence_limit(limit.max(std::time::Duration::from_secs(5)));
+    }
     let path = Path::new(&job.source_path);
-    let (sha256, bytes) =
-        hash_file(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let (sha256, bytes) = match hash_file(path, &cancel) {
+        Ok(hashed) => hashed,
+        Err(_) if cancel.is_cancelled() => return Ok(stopped(shared)),
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+    };
     store
         .set_source(job.id, &sha256, bytes, &resolved.recipe())
         .map_err(|e| e.to_string())?;
@@ -430,13 +446,6 @@ fn execute(
         return Ok(outcome.unwrap_or(Outcome::Cancelled));
     }
 
-    let cancel = CancelFlag::new();
-    shared
-        .running
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .push((job.id, cancel.clone()));
-    let watcher = watch_for_cancel(shared, job.id, cancel.clone());
     let request = JobRequest {
         id: job.id,
         path: job.source_path.clone(),
@@ -473,12 +482,7 @@ fn execute(
         },
         &cancel,
     );
-    watcher.finish();
-    shared
-        .running
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .retain(|(id, _)| *id != job.id);
+    drop(running);
 
     match result {
         Ok(transcript) => {
@@ -545,6 +549,56 @@ fn complete_as_duplicate(
 }
 
 /// Polls the job's row while it runs and raises `cancel` if someone cancelled it.
+/// How a job that stopped on a cancel ended: cancelled by a user, or interrupted by
+/// shutdown (it goes back to the queue).
+fn stopped(shared: &Shared) -> Outcome {
+    if shared.stop.load(Ordering::SeqCst) {
+        Outcome::Interrupted
+    } else {
+        Outcome::Cancelled
+    }
+}
+
+/// A job this thread runs: its cancel flag registered (shutdown cancels it) and its
+/// watcher thread (heartbeats, cancels from elsewhere), both undone when dropped.
+struct Watched<'a> {
+    shared: &'a Shared,
+    id: JobId,
+    cancel: CancelFlag,
+    watcher: Option<CancelWatcher>,
+}
+
+impl<'a> Watched<'a> {
+    fn start(shared: &'a Shared, id: JobId) -> Self {
+        let cancel = CancelFlag::new();
+        shared
+            .running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((id, cancel.clone()));
+        Self {
+            watcher: Some(watch_for_cancel(shared, id, cancel.clone())),
+            shared,
+            id,
+            cancel,
+        }
+    }
+}
+
+impl Drop for Watched<'_> {
+    fn drop(&mut self) {
+        if let Some(watcher) = self.watcher.take() {
+            watcher.finish();
+        }
+        let id = self.id;
+        self.shared
+            .running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|(running, _)| *running != id);
+    }
+}
+
 struct CancelWatcher {
     done: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,

@@ -20,6 +20,10 @@ const STDERR_TAIL_LINES: usize = 20;
 const CANCEL_GRACE: Duration = Duration::from_millis(800);
 /// How long a new worker may take to say it is ready.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a job's worker may say nothing before it counts as hung, unless set
+/// (`queue.worker_timeout`): generous, since a large model on a slow CPU reports
+/// progress once per 30-second chunk of audio.
+pub const DEFAULT_SILENCE_LIMIT: Duration = Duration::from_secs(600);
 
 #[derive(Debug, thiserror::Error)]
 pub enum WorkerError {
@@ -33,6 +37,8 @@ pub enum WorkerError {
     Crashed { how: String, stderr: String },
     #[error("the transcription worker did not start in time")]
     StartTimeout,
+    #[error("the transcription worker said nothing for {}; it was stopped as hung (the queue.worker_timeout setting allows longer)", humantime::format_duration(*.0))]
+    Hung(Duration),
     #[error("{0}")]
     Job(String),
     #[error("cancelled")]
@@ -63,10 +69,12 @@ struct Process {
     stderr: Arc<Mutex<VecDeque<String>>>,
 }
 
-/// Starts workers on demand and replaces one that died.
+/// Starts workers on demand and replaces one that died or hung.
 pub struct Worker {
     program: PathBuf,
     process: Option<Process>,
+    /// How long a job's worker may be silent before it is killed as hung.
+    silence_limit: Duration,
 }
 
 fn signal_name(signal: i32) -> &'static str {
@@ -88,7 +96,14 @@ impl Worker {
         Self {
             program,
             process: None,
+            silence_limit: DEFAULT_SILENCE_LIMIT,
         }
+    }
+
+    /// How long a job's worker may print nothing (no progress, no result) before it is
+    /// killed and the job fails as hung.
+    pub fn set_silence_limit(&mut self, limit: Duration) {
+        self.silence_limit = limit;
     }
 
     /// The worker's process id, if one is running (for tests and diagnostics).
@@ -129,7 +144,9 @@ impl Worker {
                                 break;
                             }
                         }
-                        Err(_) => tracing::debug!(%line, "worker stdout"),
+                        Err(_) => {
+                            tracing::warn!(%line, "the worker printed a line that is not an event")
+                        }
                     }
                 }
             });
@@ -223,6 +240,7 @@ impl Worker {
             return Err(error);
         }
         let mut cancelled_at: Option<Instant> = None;
+        let mut last_heard = Instant::now();
         loop {
             let Some(process) = self.process.as_mut() else {
                 return Err(WorkerError::Cancelled);
@@ -236,7 +254,20 @@ impl Worker {
                 self.kill();
                 return Err(WorkerError::Cancelled);
             }
-            match process.events.recv_timeout(Duration::from_millis(50)) {
+            if last_heard.elapsed() > self.silence_limit {
+                tracing::error!(
+                    job = job.id,
+                    "the worker said nothing for too long; killing it"
+                );
+                let limit = self.silence_limit;
+                self.kill();
+                return Err(WorkerError::Hung(limit));
+            }
+            let received = process.events.recv_timeout(Duration::from_millis(50));
+            if received.is_ok() {
+                last_heard = Instant::now();
+            }
+            match received {
                 Ok(Event::Progress { id, stage, percent }) if id == job.id => {
                     progress(stage, percent)
                 }

@@ -762,7 +762,10 @@ mod tests {
         // Another process's expired leases are taken over.
         store
             .conn
-            .execute("UPDATE messages SET locked_by = 1 WHERE locked_by IS NOT NULL", [])
+            .execute(
+                "UPDATE messages SET locked_by = 1 WHERE locked_by IS NOT NULL",
+                [],
+            )
             .unwrap();
         assert_eq!(
             store.claim_due(later).unwrap().len(),

@@ -358,22 +358,37 @@ impl Store {
     }
 
     /// Coarse progress for running jobs (the live stream goes through events); also the
-    /// owner's heartbeat.
+    /// owner's heartbeat. Only the owner's: a job another process took back is not its.
     pub fn set_progress(&self, id: JobId, stage: &str, percent: u8) -> Result<(), StoreError> {
         self.conn.execute(
-            "UPDATE jobs SET stage = ?2, progress = ?3, heartbeat_at = ?4 WHERE id = ?1 AND status = 'running'",
-            params![id, stage, i64::from(percent), now_ms()],
+            "UPDATE jobs SET stage = ?2, progress = ?3, heartbeat_at = ?4
+             WHERE id = ?1 AND status = 'running' AND claimed_by IS ?5",
+            params![id, stage, i64::from(percent), now_ms(), std::process::id()],
         )?;
         Ok(())
     }
 
-    /// Tells other processes this one still works on `id`.
+    /// Tells other processes this one still works on `id` (if it still owns it).
     pub fn heartbeat(&self, id: JobId) -> Result<(), StoreError> {
         self.conn.execute(
-            "UPDATE jobs SET heartbeat_at = ?2 WHERE id = ?1 AND status = 'running'",
-            params![id, now_ms()],
+            "UPDATE jobs SET heartbeat_at = ?2
+             WHERE id = ?1 AND status = 'running' AND claimed_by IS ?3",
+            params![id, now_ms(), std::process::id()],
         )?;
         Ok(())
+    }
+
+    /// Whether this process runs `id`: running and claimed by it (not taken back by
+    /// another process meanwhile).
+    fn owns(conn: &Connection, id: JobId) -> Result<bool, StoreError> {
+        Ok(conn
+            .query_row(
+                "SELECT status = 'running' AND claimed_by IS ?2 FROM jobs WHERE id = ?1",
+                params![id, std::process::id()],
+                |row| row.get(0),
+            )
+            .optional()?
+            .unwrap_or(false))
     }
 
     /// The job's status, cheaply (a runner polls it to notice a cancel from elsewhere).
@@ -406,8 +421,9 @@ impl Store {
     }
 
     /// Stores the transcript, completes the job and writes its outbox messages,
-    /// atomically. A job that is no longer running (cancelled meanwhile, or already
-    /// completed) is left alone and nothing is stored: a transcript is never stored twice.
+    /// atomically. A job this process no longer runs (cancelled meanwhile, completed, or
+    /// taken back by another process) is left alone and nothing is stored: a transcript
+    /// is never stored twice.
     pub fn complete(
         &mut self,
         id: JobId,
@@ -418,9 +434,9 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        match job_in(&tx, id)?.status {
-            JobStatus::Running => {}
-            _ => return Ok(None),
+        job_in(&tx, id)?;
+        if !Self::owns(&tx, id)? {
+            return Ok(None);
         }
         let transcript_id = insert_transcript(&tx, sha256, transcript)?;
         tx.execute(
@@ -446,8 +462,15 @@ impl Store {
         let changed = tx.execute(
             "UPDATE jobs SET status = 'completed', stage = NULL, progress = 100, transcript_id = ?2,
                  duplicate_of = ?3, source_sha256 = ?4, finished_at = ?5
-             WHERE id = ?1 AND status IN ('queued', 'running')",
-            params![id, of.transcript_id, of.id, of.source_sha256, now_ms()],
+             WHERE id = ?1 AND (status = 'queued' OR (status = 'running' AND claimed_by IS ?6))",
+            params![
+                id,
+                of.transcript_id,
+                of.id,
+                of.source_sha256,
+                now_ms(),
+                std::process::id()
+            ],
         )?;
         finish(tx, id, changed, outbox)
     }
@@ -475,7 +498,8 @@ impl Store {
     }
 
     /// Marks a running job failed and writes its outbox messages, in one transaction.
-    /// Returns whether the job was running (a cancelled job stays cancelled).
+    /// Returns whether this process was running it (a cancelled job stays cancelled; one
+    /// another process took back is its to finish).
     pub fn fail(
         &mut self,
         id: JobId,
@@ -486,8 +510,9 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let changed = tx.execute(
-            "UPDATE jobs SET status = 'failed', error = ?2, finished_at = ?3 WHERE id = ?1 AND status = 'running'",
-            params![id, reason, now_ms()],
+            "UPDATE jobs SET status = 'failed', error = ?2, finished_at = ?3
+             WHERE id = ?1 AND status = 'running' AND claimed_by IS ?4",
+            params![id, reason, now_ms(), std::process::id()],
         )?;
         finish(tx, id, changed, outbox)
     }
@@ -856,6 +881,42 @@ pub(crate) mod tests {
         };
         assert_eq!(store.count_jobs(&future).unwrap(), 0);
         assert_eq!(store.job_counts().unwrap(), vec![(JobStatus::Queued, 25)]);
+    }
+
+    #[test]
+    fn a_job_taken_back_by_another_process_is_no_longer_this_ones_to_finish() {
+        let (_d, mut store) = store();
+        let id = store.enqueue(&new_job("/a.wav", Origin::Manual)).unwrap();
+        store.claim_next().unwrap();
+        let beat = |store: &Store| -> i64 {
+            store
+                .conn
+                .query_row("SELECT heartbeat_at FROM jobs WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
+                .unwrap()
+        };
+        // This process went quiet (hashing a huge file on a share, before the fix);
+        // another one took the job back and runs it now.
+        store
+            .conn
+            .execute(
+                "UPDATE jobs SET claimed_by = 1, heartbeat_at = 5 WHERE id = ?1",
+                [id],
+            )
+            .unwrap();
+        store.heartbeat(id).unwrap();
+        store.set_progress(id, "transcribing", 50).unwrap();
+        assert_eq!(beat(&store), 5, "no heartbeat for a job it does not own");
+        assert_eq!(store.job(id).unwrap().progress, 0);
+        let done = store
+            .complete(id, "aa", &transcript("late"), &mut no_messages)
+            .unwrap();
+        assert_eq!(done, None, "its late transcript is not stored");
+        assert!(!store.fail(id, "late failure", &mut no_messages).unwrap());
+        let job = store.job(id).unwrap();
+        assert_eq!(job.status, JobStatus::Running, "still the other process's");
+        assert_eq!(job.transcript_id, None);
     }
 
     #[test]

@@ -14,6 +14,7 @@ const LABELS: Record<string, string> = {
   threads: 'CPU threads',
   beam_size: 'Beam size',
   concurrency: 'Transcriptions at once',
+  'queue.worker_timeout': 'Stop a silent transcription after',
   'models.base_url': 'Download models from',
   'webhooks.retry_schedule': 'Retry schedule',
   'webhooks.disable_after': 'Disable a failing endpoint after',
