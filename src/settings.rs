@@ -261,12 +261,18 @@ impl SettingSpec {
         };
         match self.kind {
             Kind::Model => {
-                let is_file = std::path::Path::new(value).is_file();
+                let path = std::path::Path::new(value);
+                let is_file = path.is_file();
                 let is_name = !value.is_empty()
                     && value
                         .chars()
                         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
-                if is_file || is_name {
+                let looks_like_path = value.contains('/') || value.ends_with(".bin");
+                if is_file && looks_like_path {
+                    // Stored absolute: the app and `hookscribe run` resolve it from other
+                    // working folders than the one it was typed in.
+                    absolute(path).map_err(|e| bad(format!("a model file that can be read ({e})")))
+                } else if is_file || is_name {
                     Ok(value.to_string())
                 } else {
                     Err(bad("a model name or a path to a model file".into()))
@@ -342,6 +348,17 @@ pub struct SettingValue {
     pub description: &'static str,
     pub group: &'static str,
     pub kind: Kind,
+}
+
+/// `path` made absolute against the current folder (symlinks and `..` resolved).
+pub fn absolute(path: &std::path::Path) -> std::io::Result<String> {
+    let full = std::fs::canonicalize(path)?;
+    full.to_str().map(str::to_string).ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("{} is not valid UTF-8", full.display()),
+        )
+    })
 }
 
 /// A transcription's options with nothing left to the settings, and the model file.
@@ -530,6 +547,13 @@ mod tests {
         );
         assert_eq!(settings.get("concurrency").unwrap().value, "1");
         assert!(!settings.get("concurrency").unwrap().is_set);
+        // A model file named relative to here is kept absolute (the daemon runs elsewhere).
+        let stored = settings.set("model", "./Cargo.toml").unwrap();
+        assert!(
+            stored.starts_with('/') && stored.ends_with("/Cargo.toml"),
+            "{stored}"
+        );
+        assert_eq!(settings.set("model", "tiny.en").unwrap(), "tiny.en");
     }
 
     #[test]

@@ -286,3 +286,55 @@ fn files_added_while_stopped_are_found_at_start_and_a_corrupt_one_fails_alone() 
     let _ = job(&home, good.id);
     drop(daemon);
 }
+
+#[test]
+fn a_large_polled_folder_of_known_files_is_not_rescanned_at_full_cost() {
+    let (_dir, home, inbox) = setup(&["--poll"]);
+    // 3,000 recordings already transcribed (as `seen` rows say), as on a big share.
+    let mtime = |path: &Path| {
+        std::fs::metadata(path)
+            .unwrap()
+            .modified()
+            .unwrap()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64
+    };
+    let conn = rusqlite::Connection::open(home.database_path()).unwrap();
+    conn.execute_batch("BEGIN").unwrap();
+    for n in 0..3000 {
+        let path = inbox.join(format!("call-{n:04}.wav"));
+        std::fs::write(&path, b"RIFF").unwrap();
+        conn.execute(
+            "INSERT INTO seen_files (folder_id, path, size, mtime_ms) VALUES (1, ?1, 4, ?2)",
+            rusqlite::params![path.display().to_string(), mtime(&path)],
+        )
+        .unwrap();
+    }
+    conn.execute_batch("COMMIT").unwrap();
+    drop(conn);
+
+    let daemon = Daemon::start(&home);
+    std::thread::sleep(Duration::from_secs(3));
+    let (cpu_before, started) = (daemon.cpu_time(), Instant::now());
+    std::thread::sleep(Duration::from_secs(16));
+    let (cpu, wall) = (daemon.cpu_time() - cpu_before, started.elapsed());
+    let share = cpu.as_secs_f64() / wall.as_secs_f64();
+    eprintln!(
+        "hookscribe run over a polled folder of 3,000 known files: {:.1}% of a core",
+        share * 100.0
+    );
+    assert!(
+        share < 0.03,
+        "rescans cost {:.1}% of a core ({cpu:?} over {wall:?})",
+        share * 100.0
+    );
+    assert!(all_jobs(&home).is_empty(), "nothing new was queued");
+
+    // A new file is still found (by the next rescan, within the longest wait).
+    std::fs::copy(speech(), inbox.join("new call.wav")).unwrap();
+    wait_for("the new file to be queued", Duration::from_secs(75), || {
+        !all_jobs(&home).is_empty()
+    });
+    drop(daemon);
+}

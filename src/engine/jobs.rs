@@ -321,6 +321,28 @@ impl Jobs<'_> {
         for path in &request.paths {
             files.extend(recordings_at(path, request.recursive)?);
         }
+        if let Some(odd) = files.iter().find(|f| f.to_str().is_none()) {
+            let shown = odd.display().to_string();
+            return Err(EngineError::invalid(format!(
+                "cannot queue {shown}: its name is not valid UTF-8 (an old or foreign encoding); rename it and add it again"
+            ))
+            .about(Subject::Path(shown)));
+        }
+        let mut options = request.options.clone();
+        // A model file named relative to here is resolved now: the queue runs elsewhere.
+        if let Some(model) = &options.model {
+            let path = Path::new(model);
+            if path.is_relative()
+                && (model.contains('/') || model.ends_with(".bin"))
+                && path.is_file()
+            {
+                options.model = crate::settings::absolute(path).ok().or(options.model);
+            }
+        }
+        let request = &AddJobs {
+            options,
+            ..request.clone()
+        };
         self.check_options(&request.options)?;
         let metadata = check_metadata(request.metadata.as_ref())?;
         let (route, new_secret) = self.route(request.webhook.as_ref())?;

@@ -36,8 +36,23 @@ pub const PAUSED_SETTING: &str = "folders.paused";
 
 /// How often pending files are checked for stability.
 const TICK: Duration = Duration::from_millis(250);
-/// How often the folder list is reloaded, availability checked and poll folders scanned.
+/// How often the folder list is reloaded, availability checked and poll folders scanned
+/// (at the most: a rescan that finds nothing new waits longer next time).
 const REFRESH: Duration = Duration::from_secs(2);
+/// The longest wait between two rescans of a polled folder that finds nothing new.
+const MAX_RESCAN: Duration = Duration::from_secs(60);
+
+/// When to rescan a polled folder next: soon again after it found something, twice as
+/// long (up to a minute) after it found nothing, and never more often than ten times
+/// the scan's own cost (an SMB share of 20,000 recordings must not keep a core busy).
+fn next_rescan(previous: Duration, found: usize, took: Duration) -> Duration {
+    let wait = if found > 0 {
+        REFRESH
+    } else {
+        (previous * 2).min(MAX_RESCAN)
+    };
+    wait.max(took * 10).max(REFRESH)
+}
 
 /// A file waiting to hold still.
 struct Pending {
@@ -116,6 +131,8 @@ struct Active {
     /// `None` while unavailable or polled.
     watcher: Option<notify::RecommendedWatcher>,
     available: bool,
+    /// A polled folder's next rescan, and the wait that led to it.
+    rescan: (Instant, Duration),
 }
 
 pub struct FolderWatcher {
@@ -189,6 +206,9 @@ struct State {
     store: Store,
     folders: HashMap<FolderId, Active>,
     pending: HashMap<PathBuf, Pending>,
+    /// Files already queued (or written by Hookscribe) as they are now: a rescan skips
+    /// them by their size and modification time, without asking the database.
+    settled: HashMap<PathBuf, (FolderId, u64, i64)>,
     events: Receiver<(FolderId, PathBuf)>,
     sender: Sender<(FolderId, PathBuf)>,
     sinks: WatchSinks,
@@ -206,6 +226,7 @@ impl State {
             store: Store::open(&home.database_path())?,
             folders: HashMap::new(),
             pending: HashMap::new(),
+            settled: HashMap::new(),
             events,
             sender,
             sinks,
@@ -295,6 +316,9 @@ impl State {
             .retain(|id, _| folders.iter().any(|f| f.id == *id && !f.paused));
         self.pending
             .retain(|_, p| folders.iter().any(|f| f.id == p.folder && !f.paused));
+        // A folder removed and added again starts afresh (its seen files went with it).
+        self.settled
+            .retain(|_, (folder, _, _)| folders.iter().any(|f| f.id == *folder));
         for folder in &folders {
             if folder.paused {
                 self.set_state(folder.id, FolderState::Paused);
@@ -344,6 +368,7 @@ impl State {
                 filter,
                 watcher: None,
                 available: false,
+                rescan: (Instant::now(), REFRESH),
             },
         );
     }
@@ -375,16 +400,18 @@ impl State {
         active.available = true;
         if active.options.poll {
             self.set_state(id, FolderState::Polling);
-            self.scan(id);
+            self.poll(id, came_back);
             return;
         }
         if active.watcher.is_none() {
             match start_watcher(id, &root, active.options.recursive, self.sender.clone()) {
                 Ok(watcher) => active.watcher = Some(watcher),
                 Err(error) => {
-                    tracing::warn!(folder = %root.display(), %error, "cannot watch the folder; scanning it every few seconds instead");
+                    if came_back {
+                        tracing::warn!(folder = %root.display(), %error, "cannot watch the folder; scanning it every few seconds instead");
+                    }
                     self.set_state(id, FolderState::Polling);
-                    self.scan(id);
+                    self.poll(id, came_back);
                     return;
                 }
             }
@@ -396,10 +423,28 @@ impl State {
         }
     }
 
-    /// Nominates every wanted file in the folder that was not queued before.
-    fn scan(&mut self, id: FolderId) {
-        let Some(active) = self.folders.get(&id) else {
+    /// Rescans a polled folder when its time has come (at once when it just came back).
+    fn poll(&mut self, id: FolderId, now: bool) {
+        let due = self
+            .folders
+            .get(&id)
+            .is_some_and(|active| now || Instant::now() >= active.rescan.0);
+        if !due {
             return;
+        }
+        let started = Instant::now();
+        let found = self.scan(id);
+        if let Some(active) = self.folders.get_mut(&id) {
+            let wait = next_rescan(active.rescan.1, found, started.elapsed());
+            active.rescan = (Instant::now() + wait, wait);
+        }
+    }
+
+    /// Nominates every wanted file in the folder that was not queued before; returns how
+    /// many files are new or changed.
+    fn scan(&mut self, id: FolderId) -> usize {
+        let Some(active) = self.folders.get(&id) else {
+            return 0;
         };
         let depth = if active.options.recursive {
             usize::MAX
@@ -414,26 +459,48 @@ impl State {
             .map(|entry| entry.into_path())
             .filter(|path| active.filter.wants(path))
             .collect();
-        for path in files {
-            self.nominate(id, &path);
-        }
+        // Files gone from the folder are forgotten.
+        let present: std::collections::HashSet<&PathBuf> = files.iter().collect();
+        self.settled
+            .retain(|path, (folder, _, _)| *folder != id || present.contains(path));
+        files.iter().filter(|path| self.nominate(id, path)).count()
     }
 
-    fn nominate(&mut self, folder: FolderId, path: &Path) {
+    /// Puts a file on the list of those waiting to hold still, unless it is settled
+    /// already (queued before as it is now, or written by Hookscribe); returns whether
+    /// it was put there.
+    fn nominate(&mut self, folder: FolderId, path: &Path) -> bool {
         let Some(active) = self.folders.get(&folder) else {
-            return;
+            return false;
         };
         if !active.filter.wants(path) || self.pending.contains_key(path) {
-            return;
+            return false;
         }
         let Some((size, mtime_ms)) = version(path) else {
-            return;
+            return false;
         };
+        if path.to_str().is_none() {
+            // A job could not name it: say so once, and skip it.
+            if self
+                .settled
+                .insert(path.to_path_buf(), (folder, size, mtime_ms))
+                .is_none()
+            {
+                tracing::warn!(path = %path.display(), "skipped: the file's name is not valid UTF-8; rename it to have it transcribed");
+            }
+            return false;
+        }
+        // Known unchanged from an earlier look: no query at all.
+        if self.settled.get(path) == Some(&(folder, size, mtime_ms)) {
+            return false;
+        }
         let key = path.display().to_string();
         if matches!(self.store.seen(folder, &key, size, mtime_ms), Ok(true))
             || matches!(self.store.is_job_output(&key), Ok(true))
         {
-            return;
+            self.settled
+                .insert(path.to_path_buf(), (folder, size, mtime_ms));
+            return false;
         }
         self.pending.insert(
             path.to_path_buf(),
@@ -444,6 +511,7 @@ impl State {
                 since: Instant::now(),
             },
         );
+        true
     }
 
     /// Queues the pending files that held still long enough; returns how many.
@@ -498,8 +566,11 @@ impl State {
                     tracing::info!(job = id, path = %path.display(), "new file queued");
                     queued += 1;
                     (self.sinks.committed)();
+                    self.settled.insert(path, (folder, size, mtime_ms));
                 }
-                Ok(None) => {}
+                Ok(None) => {
+                    self.settled.insert(path, (folder, size, mtime_ms));
+                }
                 Err(error) => {
                     tracing::error!(%error, path = %path.display(), "cannot queue the file")
                 }
@@ -529,4 +600,29 @@ fn start_watcher(
     };
     watcher.watch(root, mode)?;
     Ok(watcher)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rescans_back_off_while_nothing_arrives_and_never_cost_more_than_a_tenth() {
+        let quick = Duration::from_millis(5);
+        // Nothing new: 4 s, 8 s, … up to a minute.
+        let mut wait = REFRESH;
+        let mut waits = Vec::new();
+        for _ in 0..7 {
+            wait = next_rescan(wait, 0, quick);
+            waits.push(wait.as_secs());
+        }
+        assert_eq!(waits, [4, 8, 16, 32, 60, 60, 60]);
+        // Something arrived: back to every 2 s.
+        assert_eq!(next_rescan(MAX_RESCAN, 3, quick), REFRESH);
+        // A scan that takes 1.5 s (a big share) waits at least 15 s, even when busy.
+        assert_eq!(
+            next_rescan(REFRESH, 3, Duration::from_millis(1500)),
+            Duration::from_secs(15)
+        );
+    }
 }

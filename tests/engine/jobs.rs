@@ -246,3 +246,29 @@ fn a_missing_file_is_named_before_any_option() {
     );
     assert!(message.contains("typo.wav"), "{message}");
 }
+
+#[test]
+fn a_file_whose_name_is_not_utf8_is_refused_by_name_and_nothing_is_queued() {
+    use std::os::unix::ffi::OsStrExt;
+    let (dir, engine) = engine_with_model();
+    let latin1 = dir
+        .path()
+        .join(std::ffi::OsStr::from_bytes(b"caf\xe9 meeting.wav"));
+    std::fs::write(&latin1, b"RIFF").unwrap();
+    let good = dir.path().join("b.wav");
+    std::fs::write(&good, b"RIFF").unwrap();
+    let message = expect_error(
+        add(&engine, vec![good, latin1], TranscribeOptions::default()),
+        ErrorKind::InvalidInput,
+        None,
+    );
+    assert!(
+        message.contains("not valid UTF-8") && message.contains("rename"),
+        "{message}"
+    );
+    assert_eq!(
+        engine.jobs().list(&JobQuery::default()).unwrap().total,
+        0,
+        "all or nothing"
+    );
+}
