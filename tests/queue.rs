@@ -228,3 +228,43 @@ fn sigterm_returns_the_running_job_to_the_queue() {
     assert!(log.contains("returned to the queue"), "{log}");
     assert_eq!(job(&home, id).status, JobStatus::Queued);
 }
+
+#[test]
+fn a_recording_whose_name_is_not_utf8_is_transcribed() {
+    use std::os::unix::ffi::OsStrExt;
+    let _turn = whisper_turn();
+    let (dir, home) = home();
+    // Named in Latin-1, as on an old share: "café notes.wav".
+    let latin1 = dir
+        .path()
+        .join(std::ffi::OsStr::from_bytes(b"caf\xe9 notes.wav"));
+    std::fs::copy(&media().short, &latin1).unwrap();
+    let output = std::process::Command::new(common::hookscribe_bin())
+        .args(["jobs", "add", "--json"])
+        .arg(&latin1)
+        .env("HOOKSCRIBE_HOME", home.root())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let queued: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let id = queued["queued"][0].as_i64().unwrap();
+    assert_eq!(queued["jobs"][0]["file_name"], "caf\u{fffd} notes.wav");
+    let daemon = Daemon::start(&home);
+    wait_for("the job", Duration::from_secs(120), || {
+        job(&home, id).status.is_finished()
+    });
+    let done = job(&home, id);
+    assert_eq!(done.status, JobStatus::Completed, "{:?}", done.error);
+    let store = Store::open(&home.database_path()).unwrap();
+    let text = store
+        .transcript(done.transcript_id.unwrap())
+        .unwrap()
+        .transcript
+        .text;
+    assert!(word_error_rate(SENTENCE, &text) <= 0.15, "{text:?}");
+    drop(daemon);
+}

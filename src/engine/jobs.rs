@@ -22,6 +22,7 @@ use hookscribe_store::jobs::{JobFilter, JobRecord, JobRoute, JobStatus, NewJob, 
 use hookscribe_store::messages::MessageFilter;
 use hookscribe_store::now_ms;
 use hookscribe_store::transcripts::{SearchFilter, StoredTranscript, HIT_END, HIT_START};
+use hookscribe_types::stored_path::{from_stored, shown, to_stored};
 use hookscribe_types::{Segment, Transcript};
 
 /// Metadata travels with every job and webhook: keep it small.
@@ -64,11 +65,11 @@ pub struct JobView {
 
 impl From<JobRecord> for JobView {
     fn from(job: JobRecord) -> Self {
-        let file_name = file_name(&job.source_path);
+        let path = shown(&job.source_path);
         Self {
             id: job.id,
-            file_name,
-            path: job.source_path,
+            file_name: file_name(&path),
+            path,
             status: job.status,
             stage: job.stage.as_deref().and_then(Stage::parse),
             progress: job.progress.clamp(0, 100) as u8,
@@ -321,13 +322,6 @@ impl Jobs<'_> {
         for path in &request.paths {
             files.extend(recordings_at(path, request.recursive)?);
         }
-        if let Some(odd) = files.iter().find(|f| f.to_str().is_none()) {
-            let shown = odd.display().to_string();
-            return Err(EngineError::invalid(format!(
-                "cannot queue {shown}: its name is not valid UTF-8 (an old or foreign encoding); rename it and add it again"
-            ))
-            .about(Subject::Path(shown)));
-        }
         let mut options = request.options.clone();
         // A model file named relative to here is resolved now: the queue runs elsewhere.
         if let Some(model) = &options.model {
@@ -351,7 +345,8 @@ impl Jobs<'_> {
             .iter()
             .map(|file| NewJob {
                 route: route.clone(),
-                source_path: file.display().to_string(),
+                // Byte for byte, also for a name that is not UTF-8.
+                source_path: to_stored(file),
                 origin: Origin::Manual,
                 folder_id: None,
                 options: options.clone(),
@@ -499,7 +494,7 @@ impl Jobs<'_> {
                 .map(MessageView::from)
                 .collect();
             Ok(JobDetail {
-                outputs: store.job_outputs(id)?,
+                outputs: store.job_outputs(id)?.iter().map(|o| shown(o)).collect(),
                 job: job.into(),
                 transcript,
                 deliveries,
@@ -543,11 +538,16 @@ impl Jobs<'_> {
         Ok(format.render(&self.transcript_by_id(transcript)?.to_transcript()))
     }
 
+    /// The job's recording on disk (what [`JobView::path`] shows, byte for byte).
+    pub fn recording(&self, id: i64) -> Result<PathBuf, EngineError> {
+        let job = self.engine.with_store(|store| store.job(id))?;
+        Ok(from_stored(&job.source_path))
+    }
+
     /// Writes the export to `path` (chosen in a save dialog, or on the command line).
     pub fn export_to(&self, id: i64, format: Format, path: &Path) -> Result<PathBuf, EngineError> {
         let text = self.export(id, format)?;
-        let job = self.get(id)?;
-        if Path::new(&job.path) == path {
+        if self.recording(id)? == path {
             return Err(EngineError::invalid(format!(
                 "{} is the recording itself; choose another file",
                 path.display()
@@ -585,16 +585,16 @@ impl Jobs<'_> {
     pub fn delete(&self, id: i64) -> Result<DeletedJob, EngineError> {
         let (job, mut outputs) = self.engine.with_store(|store| store.delete_job(id))?;
         // A recording the local API received is Hookscribe's copy: it goes with its job.
-        if Path::new(&job.source_path).starts_with(self.engine.home().uploads_dir()) {
+        if from_stored(&job.source_path).starts_with(self.engine.home().uploads_dir()) {
             outputs.push(job.source_path.clone());
         }
         let mut removed = Vec::new();
         let mut not_removed = Vec::new();
         for output in outputs {
-            match std::fs::remove_file(&output) {
-                Ok(()) => removed.push(output),
+            match std::fs::remove_file(from_stored(&output)) {
+                Ok(()) => removed.push(shown(&output)),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => not_removed.push((output, e.to_string())),
+                Err(e) => not_removed.push((shown(&output), e.to_string())),
             }
         }
         self.engine.emit(EngineEvent::JobDeleted { job: id });

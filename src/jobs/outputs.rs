@@ -67,7 +67,7 @@ fn write_sidecar(
 ) -> std::io::Result<PathBuf> {
     for name in sidecar_names(stem, ext).take(100) {
         let path = dir.join(name);
-        let shown = path.display().to_string();
+        let shown = hookscribe_types::stored_path::to_stored(&path);
         let mine = own.contains(&shown);
         // Recorded before it exists, so the folder watcher never mistakes it for a new
         // recording, whatever the folder's patterns.

@@ -29,6 +29,7 @@ use hookscribe_store::jobs::{JobId, JobRecord, JobStatus};
 use hookscribe_store::messages::{Finished, NewMessage};
 use hookscribe_store::transcripts::TranscriptId;
 use hookscribe_store::{now_ms, Store, StoreError};
+use hookscribe_types::stored_path::from_stored;
 
 /// A running job left silent this long by a live process is considered abandoned.
 const ORPHAN_AFTER: Duration = Duration::from_secs(120);
@@ -426,7 +427,8 @@ fn execute(
         // A typo such as `0s` must not fail every job at once.
         worker.set_silence_limit(limit.max(std::time::Duration::from_secs(5)));
     }
-    let path = Path::new(&job.source_path);
+    let source = from_stored(&job.source_path);
+    let path = source.as_path();
     let (sha256, bytes) = match hash_file(path, &cancel) {
         Ok(hashed) => hashed,
         Err(_) if cancel.is_cancelled() => return Ok(stopped(shared)),
@@ -537,7 +539,7 @@ fn complete_as_duplicate(
         super::outputs::write(
             store,
             job.id,
-            Path::new(&job.source_path),
+            &from_stored(&job.source_path),
             &outputs,
             &stored.transcript,
         );
@@ -548,7 +550,6 @@ fn complete_as_duplicate(
     }))
 }
 
-/// Polls the job's row while it runs and raises `cancel` if someone cancelled it.
 /// How a job that stopped on a cancel ended: cancelled by a user, or interrupted by
 /// shutdown (it goes back to the queue).
 fn stopped(shared: &Shared) -> Outcome {
@@ -599,6 +600,7 @@ impl Drop for Watched<'_> {
     }
 }
 
+/// Polls the job's row while it runs and raises `cancel` if someone cancelled it.
 struct CancelWatcher {
     done: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,

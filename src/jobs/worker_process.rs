@@ -69,7 +69,8 @@ pub fn serve() -> std::io::Result<()> {
                 let mut last_sent = None;
                 pipeline::transcribe_file(
                     &loaded,
-                    Path::new(&path),
+                    // The queue sends the path as stored: byte for byte, UTF-8 or not.
+                    &hookscribe_types::stored_path::from_stored(&path),
                     &options,
                     |stage, percent| {
                         if last_sent != Some((stage, percent)) {

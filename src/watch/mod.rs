@@ -29,6 +29,7 @@ use filter::FileFilter;
 use hookscribe_store::folders::{FolderId, FolderRecord};
 use hookscribe_store::jobs::{JobRecord, NewJob, Origin};
 use hookscribe_store::Store;
+use hookscribe_types::stored_path::to_stored;
 pub use options::{After, FolderOptions, DEFAULT_INCLUDE};
 
 /// The setting that pauses every folder.
@@ -479,22 +480,11 @@ impl State {
         let Some((size, mtime_ms)) = version(path) else {
             return false;
         };
-        if path.to_str().is_none() {
-            // A job could not name it: say so once, and skip it.
-            if self
-                .settled
-                .insert(path.to_path_buf(), (folder, size, mtime_ms))
-                .is_none()
-            {
-                tracing::warn!(path = %path.display(), "skipped: the file's name is not valid UTF-8; rename it to have it transcribed");
-            }
-            return false;
-        }
         // Known unchanged from an earlier look: no query at all.
         if self.settled.get(path) == Some(&(folder, size, mtime_ms)) {
             return false;
         }
-        let key = path.display().to_string();
+        let key = to_stored(path);
         if matches!(self.store.seen(folder, &key, size, mtime_ms), Ok(true))
             || matches!(self.store.is_job_output(&key), Ok(true))
         {
@@ -546,7 +536,7 @@ impl State {
             let options = &active.options;
             let job = NewJob {
                 route: Default::default(),
-                source_path: path.display().to_string(),
+                source_path: to_stored(&path),
                 origin: Origin::Folder,
                 folder_id: Some(folder),
                 options: serde_json::to_value(options.transcribe_options())

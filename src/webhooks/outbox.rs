@@ -109,7 +109,7 @@ fn facts(job: &JobRecord, notice: &JobNotice<'_>) -> Option<JobFacts> {
     };
     Some(JobFacts {
         job_id: job.id,
-        source_path: job.source_path.clone(),
+        source_path: hookscribe_types::stored_path::shown(&job.source_path),
         sha256: job.source_sha256.clone(),
         bytes: job.source_bytes,
         folder: notice.folder.map(str::to_string),

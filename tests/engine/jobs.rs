@@ -248,27 +248,19 @@ fn a_missing_file_is_named_before_any_option() {
 }
 
 #[test]
-fn a_file_whose_name_is_not_utf8_is_refused_by_name_and_nothing_is_queued() {
+fn a_file_whose_name_is_not_utf8_is_queued_byte_for_byte() {
     use std::os::unix::ffi::OsStrExt;
     let (dir, engine) = engine_with_model();
     let latin1 = dir
         .path()
         .join(std::ffi::OsStr::from_bytes(b"caf\xe9 meeting.wav"));
     std::fs::write(&latin1, b"RIFF").unwrap();
-    let good = dir.path().join("b.wav");
-    std::fs::write(&good, b"RIFF").unwrap();
-    let message = expect_error(
-        add(&engine, vec![good, latin1], TranscribeOptions::default()),
-        ErrorKind::InvalidInput,
-        None,
-    );
-    assert!(
-        message.contains("not valid UTF-8") && message.contains("rename"),
-        "{message}"
-    );
+    let queued = add(&engine, vec![latin1.clone()], TranscribeOptions::default()).unwrap();
+    let job = &queued[0];
+    assert_eq!(job.file_name, "caf\u{fffd} meeting.wav", "shown readably");
     assert_eq!(
-        engine.jobs().list(&JobQuery::default()).unwrap().total,
-        0,
-        "all or nothing"
+        engine.jobs().recording(job.id).unwrap(),
+        latin1.canonicalize().unwrap(),
+        "and found again exactly"
     );
 }

@@ -4,6 +4,7 @@
 //! Nothing here knows about storage, whisper, webhooks or windows; keeping it that small
 //! is what lets the store sit at the bottom without importing anything above it.
 
+pub mod stored_path;
 pub mod time;
 mod transcript;
 

@@ -27,7 +27,7 @@ pub async fn jobs_media(
     media: State<'_, Media>,
     id: i64,
 ) -> Reply<Playback> {
-    let job = blocking(state, move |engine| engine.jobs().get(id)).await?;
+    let recording = blocking(state, move |engine| engine.jobs().recording(id)).await?;
     let server = media
         .get_or_try_init(MediaServer::start)
         .await
@@ -35,7 +35,7 @@ pub async fn jobs_media(
             EngineError::internal(format!("cannot start the player's media server: {e}"))
         })?;
     let url = server
-        .url_for(std::path::Path::new(&job.path))
-        .map_err(|e| EngineError::internal(format!("cannot play {}: {e}", job.path)))?;
+        .url_for(&recording)
+        .map_err(|e| EngineError::internal(format!("cannot play {}: {e}", recording.display())))?;
     Ok(Playback { url })
 }
