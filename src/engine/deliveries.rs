@@ -26,6 +26,11 @@ pub struct MessageView {
     pub last_error: Option<String>,
     pub created_at: i64,
     pub delivered_at: Option<i64>,
+    /// Where its endpoint sends (`None`: the endpoint was removed since).
+    pub endpoint_url: Option<String>,
+    /// Sent to a job's own webhook URL (from the local API or `jobs add --webhook-url`),
+    /// which is not among the configured endpoints.
+    pub job_webhook: bool,
 }
 
 impl From<MessageRecord> for MessageView {
@@ -42,6 +47,8 @@ impl From<MessageRecord> for MessageView {
             last_error: m.last_error,
             created_at: m.created_at,
             delivered_at: m.delivered_at,
+            endpoint_url: m.endpoint_url,
+            job_webhook: m.own_endpoint,
         }
     }
 }

@@ -120,10 +120,10 @@ async fn an_async_job_streams_its_events_then_sends_a_signed_webhook_with_its_me
 
     // It shows among the job's deliveries, and not among the configured endpoints.
     let (_, deliveries) = server.get_json(&format!("/v1/deliveries?job={id}")).await;
-    assert_eq!(
-        deliveries["items"][0]["status"], "delivered",
-        "{deliveries}"
-    );
+    let delivery = &deliveries["items"][0];
+    assert_eq!(delivery["status"], "delivered", "{deliveries}");
+    assert_eq!(delivery["job_webhook"], true, "{deliveries}");
+    assert_eq!(delivery["endpoint_url"], receiver.url.as_str());
     let (ok, listed, _) = run_cli(&server.home, &["webhooks", "list", "--json"]);
     assert!(ok);
     assert!(

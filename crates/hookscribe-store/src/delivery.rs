@@ -11,7 +11,10 @@ use std::time::Duration;
 use rusqlite::{params, Connection, Row, TransactionBehavior};
 
 use crate::endpoints::{disable, endpoint_in, sending_endpoints, EndpointId, EndpointRecord};
-use crate::messages::{message_from_row, MessageId, MessageRecord, MessageStatus, MESSAGE_COLUMNS};
+use crate::messages::{
+    message_from_row, MessageId, MessageRecord, MessageStatus, AFTER_MESSAGE_COLUMNS,
+    MESSAGE_COLUMNS,
+};
 use crate::{now_ms, process_alive, Store, StoreError};
 
 /// How long past its timeout a leased message stays leased: after a crash mid-attempt,
@@ -441,7 +444,10 @@ fn lease_due(
     ))?;
     let rows = due
         .query_map(params![endpoint.id, now, room, std::process::id()], |r| {
-            Ok((message_from_row(r)?, r.get::<_, String>(11)?))
+            Ok((
+                message_from_row(r)?,
+                r.get::<_, String>(AFTER_MESSAGE_COLUMNS)?,
+            ))
         })?
         .collect::<Result<Vec<_>, _>>()?;
     let mut claims = Vec::with_capacity(rows.len());

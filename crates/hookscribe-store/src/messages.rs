@@ -63,6 +63,10 @@ pub struct MessageRecord {
     pub last_error: Option<String>,
     pub created_at: i64,
     pub delivered_at: Option<i64>,
+    /// Where its endpoint sends now (`None`: the endpoint was removed).
+    pub endpoint_url: Option<String>,
+    /// Whether the endpoint is a job's own (a per-job webhook URL), not a configured one.
+    pub own_endpoint: bool,
 }
 
 /// A message to write, built above the store.
@@ -117,7 +121,12 @@ pub struct DeliveryCounts {
 }
 
 pub(crate) const MESSAGE_COLUMNS: &str = "id, webhook_id, event, endpoint_id, job_id, status, \
-    attempts, next_attempt_at, last_error, created_at, delivered_at";
+    attempts, next_attempt_at, last_error, created_at, delivered_at, \
+    (SELECT e.url FROM endpoints e WHERE e.id = messages.endpoint_id), \
+    coalesce((SELECT e.job_id IS NOT NULL FROM endpoints e WHERE e.id = messages.endpoint_id), 0)";
+
+/// The column after [`MESSAGE_COLUMNS`] (a leased message's body).
+pub(crate) const AFTER_MESSAGE_COLUMNS: usize = 13;
 
 const MESSAGE_FILTER: &str = "(?1 IS NULL OR status = ?1) AND (?2 IS NULL OR endpoint_id = ?2) \
     AND (?3 IS NULL OR job_id = ?3) AND (?4 IS NULL OR created_at >= ?4) AND (?5 IS NULL OR event = ?5)";
@@ -137,6 +146,8 @@ pub(crate) fn message_from_row(row: &Row) -> rusqlite::Result<MessageRecord> {
         last_error: row.get(8)?,
         created_at: row.get(9)?,
         delivered_at: row.get(10)?,
+        endpoint_url: row.get(11)?,
+        own_endpoint: row.get(12)?,
     })
 }
 

@@ -1,4 +1,5 @@
 // Helpers shared by the component and view tests (not a test file itself).
+import { toast } from 'svelte-sonner';
 import { screen } from '@testing-library/svelte';
 import type { JobView } from '../lib/bindings';
 
@@ -76,4 +77,16 @@ export function jobView(id: number, fields: Partial<JobView> = {}): JobView {
     finished_at: null,
     ...fields,
   };
+}
+
+/** The element with this id; fails the test when there is none. */
+export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
+  const element = document.getElementById(id);
+  if (!element) throw new Error(`no #${id}`);
+  return element as T;
+}
+
+/** The titles of the toasts on screen now. */
+export function toastTitles(): string[] {
+  return toast.getActiveToasts().map((t) => String(t.title));
 }

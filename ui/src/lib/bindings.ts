@@ -361,7 +361,16 @@ attempts: number,
 /**
  * Unix ms of the next attempt (pending and held messages).
  */
-next_attempt_at: number | null, last_error: string | null, created_at: number, delivered_at: number | null, };
+next_attempt_at: number | null, last_error: string | null, created_at: number, delivered_at: number | null, 
+/**
+ * Where its endpoint sends (`None`: the endpoint was removed since).
+ */
+endpoint_url: string | null, 
+/**
+ * Sent to a job's own webhook URL (from the local API or `jobs add --webhook-url`),
+ * which is not among the configured endpoints.
+ */
+job_webhook: boolean, };
 
 export type MessageStatus = "pending" | "delivered" | "failed" | "held";
 

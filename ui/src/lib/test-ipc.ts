@@ -12,6 +12,11 @@ export interface Call {
   args: Record<string, unknown>;
 }
 
+/** The arguments of each call of `cmd`, in order. */
+export function callsOf(calls: Call[], cmd: string): Record<string, unknown>[] {
+  return calls.filter((c) => c.cmd === cmd).map((c) => c.args);
+}
+
 /**
  * Answers the shell's commands: each handler gets the command's arguments and returns the
  * reply (or a promise of it); throw or reject to fail the command (commands fail with an

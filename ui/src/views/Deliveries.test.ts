@@ -228,6 +228,19 @@ describe('Deliveries: the log', () => {
     expect(within(delivered).getByRole('link', { name: '1' }).closest('td')!.hasAttribute('data-optional')).toBe(true);
   });
 
+  it("names a job's own webhook URL (from the local API), which is no configured endpoint", async () => {
+    mock({
+      deliveries_list: () =>
+        page([messageView(7, { endpoint_id: 42, endpoint_url: 'https://ci.example.net/hook', job_webhook: true })]),
+    });
+    renderAt();
+    await waitFor(() => row(7));
+    const own = row(7);
+    expect(within(own).getByText('https://ci.example.net/hook').classList.contains('mono')).toBe(true);
+    expect(within(own).getByText("job's own")).toBeTruthy();
+    expect(within(own).queryByText(/removed/)).toBeNull();
+  });
+
   it('pages by 50 with the engine', async () => {
     const calls = mock({ deliveries_list: log(130) });
     renderAt();

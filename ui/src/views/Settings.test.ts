@@ -5,7 +5,7 @@ import { toast } from 'svelte-sonner';
 import Settings from './Settings.svelte';
 import type { EngineError, EngineStatus, ModelListing, SettingKind, SettingValue } from '../lib/bindings';
 import { live } from '../lib/live.svelte';
-import { engineError, mockCommands, settle, type Call, type Handler } from '../lib/test-ipc';
+import { callsOf, engineError, mockCommands, settle, type Call, type Handler } from '../lib/test-ipc';
 import { normalized, stubMatchMedia } from '../components/test-helpers';
 
 function setting(key: string, group: string, kind: SettingKind, value: string, fields: Partial<SettingValue> = {}): SettingValue {
@@ -86,9 +86,6 @@ function mockSettings(handlers: Record<string, Handler> = {}): Call[] {
   });
 }
 
-function callsOf(calls: Call[], cmd: string): Record<string, unknown>[] {
-  return calls.filter((c) => c.cmd === cmd).map((c) => c.args);
-}
 
 function byId<T extends HTMLElement = HTMLInputElement>(id: string): T {
   const el = document.getElementById(id);

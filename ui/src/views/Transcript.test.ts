@@ -317,6 +317,21 @@ describe('Transcript: actions', () => {
     await waitFor(() => expect(router.route).toEqual({ view: 'deliveries', message: 30 }));
   });
 
+  it("shows a job's own webhook URL (from the local API) by its URL", async () => {
+    engine(
+      {},
+      jobDetail(JOB, TRANSCRIPT, {
+        deliveries: [
+          messageView(32, { endpoint_id: 77, endpoint_url: 'https://ci.example.net/hook', job_webhook: true }),
+        ],
+      }),
+    );
+    render(Transcript, { job: 7 });
+    const own = await byId('job-delivery-32');
+    await waitFor(() => expect(textOf(own)).toContain('https://ci.example.net/hook'));
+    expect(textOf(own)).not.toContain('removed');
+  });
+
   it('says when nothing was sent to a webhook', async () => {
     engine({}, jobDetail(JOB, TRANSCRIPT));
     render(Transcript, { job: 7 });

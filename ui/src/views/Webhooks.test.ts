@@ -6,8 +6,8 @@ import Webhooks from './Webhooks.svelte';
 import type { DeliverySummary, EndpointView, MessageView, Page, TestReport } from '../lib/bindings';
 import { live } from '../lib/live.svelte';
 import { endpointView } from '../lib/test-fixtures';
-import { deferred, engineError, mockCommands, settle, type Call, type Handler } from '../lib/test-ipc';
-import { normalized, stubMatchMedia } from '../components/test-helpers';
+import { deferred, engineError, mockCommands, settle, callsOf, type Call, type Handler } from '../lib/test-ipc';
+import { byId, normalized, stubMatchMedia, toastTitles } from '../components/test-helpers';
 
 const summary: DeliverySummary = {
   endpoints: 2,
@@ -76,19 +76,8 @@ function mockWebhooks(handlers: Record<string, Handler> = {}): Call[] {
   });
 }
 
-function callsOf(calls: Call[], cmd: string): Record<string, unknown>[] {
-  return calls.filter((c) => c.cmd === cmd).map((c) => c.args);
-}
 
-function toasts(): string[] {
-  return toast.getActiveToasts().map((t) => String(t.title));
-}
 
-function byId(id: string): HTMLElement {
-  const el = document.getElementById(id);
-  if (!el) throw new Error(`no #${id}`);
-  return el;
-}
 
 async function findId(id: string): Promise<HTMLElement> {
   return waitFor(() => byId(id));
@@ -366,7 +355,7 @@ describe('Webhooks: adding', () => {
         text: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
       }),
     );
-    await waitFor(() => expect(toasts()).toContain('Secret copied'));
+    await waitFor(() => expect(toastTitles()).toContain('Secret copied'));
 
     await fireEvent.click(within(dialog).getByRole('button', { name: 'Done' }));
     await waitFor(() => expect(document.getElementById('new-secret')).toBeNull());
@@ -567,7 +556,7 @@ describe('Webhooks: editing', () => {
       patch: { description: 'Sales calls', remove_headers: ['X-Team'] },
     });
     await waitFor(() => expect(document.getElementById('endpoint-form')).toBeNull());
-    expect(toasts()).toContain('Saved https://example.com/hooks/1');
+    expect(toastTitles()).toContain('Saved https://example.com/hooks/1');
     await waitFor(() => expect(normalized(byId('endpoint-1'))).toContain('Sales calls'));
   });
 
@@ -633,7 +622,7 @@ describe('Webhooks: editing', () => {
 
     await waitFor(() => expect(document.getElementById('endpoint-form')).toBeNull());
     expect(callsOf(calls, 'endpoints_update')).toHaveLength(0);
-    expect(toasts()).toContain('Nothing changed');
+    expect(toastTitles()).toContain('Nothing changed');
   });
 
   it('shows an endpoint that fails 401, 403 and 404 at once, and sends the choice only when changed', async () => {
@@ -724,7 +713,7 @@ describe('Webhooks: the signing secret', () => {
     });
     expect(callsOf(calls, 'endpoints_reveal_secret')).toEqual([{ id: 1 }]);
     expect(byId('secret-1').textContent).toBe('whsec_…abcd');
-    await waitFor(() => expect(toasts()).toContain('Secret copied'));
+    await waitFor(() => expect(toastTitles()).toContain('Secret copied'));
   });
 
   it('rotates the secret with the grace chosen, then shows the new one once', async () => {
@@ -881,7 +870,7 @@ describe('Webhooks: test, enable, disable, remove', () => {
 
     await waitFor(() => expect(callsOf(calls, 'endpoints_enable')).toEqual([{ id: 2, skipHeld: false }]));
     await waitFor(() => expect(document.getElementById('enable-choice-2')).toBeNull());
-    expect(toasts()).toContain('Enabled https://n8n.example.org/webhook/in; sending 3 held messages');
+    expect(toastTitles()).toContain('Enabled https://n8n.example.org/webhook/in; sending 3 held messages');
     await waitFor(() => expect(byId('endpoint-2').querySelector('[data-status]')!.textContent).toBe('Enabled'));
   });
 
@@ -896,7 +885,7 @@ describe('Webhooks: test, enable, disable, remove', () => {
 
     await waitFor(() => expect(callsOf(calls, 'endpoints_enable')).toEqual([{ id: 2, skipHeld: true }]));
     await waitFor(() =>
-      expect(toasts()).toContain(
+      expect(toastTitles()).toContain(
         'Enabled https://n8n.example.org/webhook/in; 3 held messages skipped (replay them from Deliveries)',
       ),
     );
@@ -912,7 +901,7 @@ describe('Webhooks: test, enable, disable, remove', () => {
 
     await waitFor(() => expect(callsOf(calls, 'endpoints_enable')).toEqual([{ id: 2, skipHeld: false }]));
     expect(document.getElementById('enable-choice-2')).toBeNull();
-    await waitFor(() => expect(toasts()).toContain('Enabled https://n8n.example.org/webhook/in'));
+    await waitFor(() => expect(toastTitles()).toContain('Enabled https://n8n.example.org/webhook/in'));
   });
 
   it('cancels the choice with Esc', async () => {
@@ -952,7 +941,7 @@ describe('Webhooks: test, enable, disable, remove', () => {
     await waitFor(() => expect(callsOf(calls, 'endpoints_disable')).toEqual([{ id: 1 }]));
     await waitFor(() => expect(byId('endpoint-1').querySelector('[data-status]')!.textContent).toBe('Disabled'));
     expect(normalized(byId('endpoint-1-disabled'))).toContain('Disabled just now: disabled by the user');
-    expect(toasts()).toContain(
+    expect(toastTitles()).toContain(
       'Disabled https://hooks.zapier.com/hooks/catch/1/abc; new messages are held until you enable it',
     );
   });
@@ -984,7 +973,7 @@ describe('Webhooks: test, enable, disable, remove', () => {
     await waitFor(() => expect(callsOf(calls, 'endpoints_remove')).toEqual([{ id: 1 }]));
     await waitFor(() => expect(document.getElementById('endpoint-1')).toBeNull());
     expect(byId('endpoint-2')).toBeTruthy();
-    expect(toasts()).toContain('Removed https://hooks.zapier.com/hooks/catch/1/abc and 12 logged messages');
+    expect(toastTitles()).toContain('Removed https://hooks.zapier.com/hooks/catch/1/abc and 12 logged messages');
   });
 
   it('removes nothing when cancelled', async () => {
@@ -1010,7 +999,7 @@ describe('Webhooks: test, enable, disable, remove', () => {
     const dialog = await screen.findByRole('alertdialog');
     await fireEvent.click(within(dialog).getByRole('button', { name: 'Remove endpoint' }));
     await waitFor(() =>
-      expect(toasts()).toContain('Could not remove https://hooks.zapier.com/hooks/catch/1/abc: database is locked'),
+      expect(toastTitles()).toContain('Could not remove https://hooks.zapier.com/hooks/catch/1/abc: database is locked'),
     );
     expect(byId('endpoint-1')).toBeTruthy();
   });

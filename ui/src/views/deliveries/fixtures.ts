@@ -17,6 +17,8 @@ export function messageView(id: number, fields: Partial<MessageView> = {}): Mess
     last_error: null,
     created_at: NOW - 5 * 60_000,
     delivered_at: NOW - 5 * 60_000 + 800,
+    endpoint_url: 'https://example.com/hooks/1',
+    job_webhook: false,
     ...fields,
   };
 }

@@ -6,8 +6,8 @@ import ApiCard from './ApiCard.svelte';
 import type { ApiOverview } from '../../lib/api';
 import type { ApiInfo, ApiServerStatus } from '../../lib/bindings';
 import { live } from '../../lib/live.svelte';
-import { engineError, mockCommands, settle, type Call, type Handler } from '../../lib/test-ipc';
-import { normalized, stubMatchMedia } from '../../components/test-helpers';
+import { engineError, mockCommands, settle, callsOf, type Call, type Handler } from '../../lib/test-ipc';
+import { byId, normalized, stubMatchMedia, toastTitles } from '../../components/test-helpers';
 import { maskToken } from './local-api';
 
 const TOKEN = 'hsk_0123456789abcdef0123456789abcdef0123456789ab7f3e';
@@ -41,19 +41,8 @@ function mockApi(handlers: Record<string, Handler> = {}): Call[] {
   });
 }
 
-function callsOf(calls: Call[], cmd: string): Record<string, unknown>[] {
-  return calls.filter((c) => c.cmd === cmd).map((c) => c.args);
-}
 
-function toasts(): string[] {
-  return toast.getActiveToasts().map((t) => String(t.title));
-}
 
-function byId(id: string): HTMLElement {
-  const el = document.getElementById(id);
-  if (!el) throw new Error(`no #${id}`);
-  return el;
-}
 
 function text(id: string): string {
   return normalized(byId(id));
@@ -220,7 +209,7 @@ describe('ApiCard: the token', () => {
     await waitFor(() => expect(callsOf(calls, 'plugin:clipboard-manager|write_text')).toHaveLength(1));
     expect(callsOf(calls, 'plugin:clipboard-manager|write_text')[0]).toMatchObject({ text: TOKEN });
     expect(text('api-token')).toBe('hsk_••••••••7f3e');
-    await waitFor(() => expect(toasts()).toContain('Token copied'));
+    await waitFor(() => expect(toastTitles()).toContain('Token copied'));
   });
 
   it('copies the examples as shown: without the token unless revealed', async () => {
@@ -263,7 +252,7 @@ describe('ApiCard: the token', () => {
     expect(text('api-token-reveal')).toBe('Hide');
     expect(text('api-curl')).toContain(`Bearer ${NEW_TOKEN}`);
     await waitFor(() => expect(screen.queryByRole('alertdialog')).toBeNull());
-    await waitFor(() => expect(toasts().some((t) => t.includes('The old one stopped working'))).toBe(true));
+    await waitFor(() => expect(toastTitles().some((t) => t.includes('The old one stopped working'))).toBe(true));
   });
 
   it('says why the token could not be regenerated, next to it', async () => {

@@ -71,6 +71,8 @@ export function messageView(id: number, fields: Partial<MessageView> = {}): Mess
     last_error: null,
     created_at: 1_700_000_061_000,
     delivered_at: 1_700_000_062_000,
+    endpoint_url: 'https://example.com/hooks/1',
+    job_webhook: false,
     ...fields,
   };
 }
