@@ -31,6 +31,8 @@ pub struct MessageView {
     /// Sent to a job's own webhook URL (from the local API or `jobs add --webhook-url`),
     /// which is not among the configured endpoints.
     pub job_webhook: bool,
+    /// The file name of the job's recording (`None`: no job, or it was deleted).
+    pub job_file_name: Option<String>,
 }
 
 impl From<MessageRecord> for MessageView {
@@ -49,6 +51,13 @@ impl From<MessageRecord> for MessageView {
             delivered_at: m.delivered_at,
             endpoint_url: m.endpoint_url,
             job_webhook: m.own_endpoint,
+            job_file_name: m.job_source.map(|source| {
+                let shown = hookscribe_types::stored_path::shown(&source);
+                std::path::Path::new(&shown)
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or(shown)
+            }),
         }
     }
 }

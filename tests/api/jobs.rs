@@ -124,6 +124,12 @@ async fn an_async_job_streams_its_events_then_sends_a_signed_webhook_with_its_me
     assert_eq!(delivery["status"], "delivered", "{deliveries}");
     assert_eq!(delivery["job_webhook"], true, "{deliveries}");
     assert_eq!(delivery["endpoint_url"], receiver.url.as_str());
+    assert!(
+        delivery["job_file_name"]
+            .as_str()
+            .is_some_and(|name| name.ends_with("-notes.wav")),
+        "{delivery}"
+    );
     let (ok, listed, _) = run_cli(&server.home, &["webhooks", "list", "--json"]);
     assert!(ok);
     assert!(

@@ -67,6 +67,8 @@ pub struct MessageRecord {
     pub endpoint_url: Option<String>,
     /// Whether the endpoint is a job's own (a per-job webhook URL), not a configured one.
     pub own_endpoint: bool,
+    /// The recording of the job it is about, as stored (`None`: no job, or deleted).
+    pub job_source: Option<String>,
 }
 
 /// A message to write, built above the store.
@@ -123,10 +125,11 @@ pub struct DeliveryCounts {
 pub(crate) const MESSAGE_COLUMNS: &str = "id, webhook_id, event, endpoint_id, job_id, status, \
     attempts, next_attempt_at, last_error, created_at, delivered_at, \
     (SELECT e.url FROM endpoints e WHERE e.id = messages.endpoint_id), \
-    coalesce((SELECT e.job_id IS NOT NULL FROM endpoints e WHERE e.id = messages.endpoint_id), 0)";
+    coalesce((SELECT e.job_id IS NOT NULL FROM endpoints e WHERE e.id = messages.endpoint_id), 0), \
+    (SELECT j.source_path FROM jobs j WHERE j.id = messages.job_id)";
 
 /// The column after [`MESSAGE_COLUMNS`] (a leased message's body).
-pub(crate) const AFTER_MESSAGE_COLUMNS: usize = 13;
+pub(crate) const AFTER_MESSAGE_COLUMNS: usize = 14;
 
 const MESSAGE_FILTER: &str = "(?1 IS NULL OR status = ?1) AND (?2 IS NULL OR endpoint_id = ?2) \
     AND (?3 IS NULL OR job_id = ?3) AND (?4 IS NULL OR created_at >= ?4) AND (?5 IS NULL OR event = ?5)";
@@ -148,6 +151,7 @@ pub(crate) fn message_from_row(row: &Row) -> rusqlite::Result<MessageRecord> {
         delivered_at: row.get(10)?,
         endpoint_url: row.get(11)?,
         own_endpoint: row.get(12)?,
+        job_source: row.get(13)?,
     })
 }
 

@@ -370,7 +370,11 @@ endpoint_url: string | null,
  * Sent to a job's own webhook URL (from the local API or `jobs add --webhook-url`),
  * which is not among the configured endpoints.
  */
-job_webhook: boolean, };
+job_webhook: boolean, 
+/**
+ * The file name of the job's recording (`None`: no job, or it was deleted).
+ */
+job_file_name: string | null, };
 
 export type MessageStatus = "pending" | "delivered" | "failed" | "held";
 

@@ -187,7 +187,7 @@ describe('Deliveries: the log', () => {
     mock({
       deliveries_list: () =>
         page([
-          messageView(1),
+          messageView(1, { job_file_name: 'standup.m4a' }),
           messageView(2, {
             status: 'pending',
             attempts: 3,
@@ -209,7 +209,7 @@ describe('Deliveries: the log', () => {
     // Events in a word, the event's name on hover.
     expect(within(delivered).getByText('Transcript').getAttribute('title')).toBe('transcription.completed');
     expect(within(delivered).getByText('Delivered')).toBeTruthy();
-    expect(within(delivered).getByRole('link', { name: '1' }).getAttribute('href')).toBe('#/transcript/1');
+    expect(within(delivered).getByRole('link', { name: 'standup.m4a' }).getAttribute('href')).toBe('#/transcript/1');
 
     const pending = row(2);
     expect(within(pending).getByText('https://backup.example.org/in').classList.contains('mono')).toBe(true);
@@ -225,7 +225,7 @@ describe('Deliveries: the log', () => {
 
     expect(within(row(4)).getByText('Held while the endpoint is disabled')).toBeTruthy();
     // The job column hides on a narrow window.
-    expect(within(delivered).getByRole('link', { name: '1' }).closest('td')!.hasAttribute('data-optional')).toBe(true);
+    expect(within(delivered).getByRole('link', { name: 'standup.m4a' }).closest('td')!.hasAttribute('data-optional')).toBe(true);
   });
 
   it("names a job's own webhook URL (from the local API), which is no configured endpoint", async () => {

@@ -19,6 +19,7 @@ export function messageView(id: number, fields: Partial<MessageView> = {}): Mess
     delivered_at: NOW - 5 * 60_000 + 800,
     endpoint_url: 'https://example.com/hooks/1',
     job_webhook: false,
+    job_file_name: null,
     ...fields,
   };
 }

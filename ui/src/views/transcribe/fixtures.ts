@@ -73,6 +73,7 @@ export function messageView(id: number, fields: Partial<MessageView> = {}): Mess
     delivered_at: 1_700_000_062_000,
     endpoint_url: 'https://example.com/hooks/1',
     job_webhook: false,
+    job_file_name: null,
     ...fields,
   };
 }
