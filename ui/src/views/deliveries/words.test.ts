@@ -34,7 +34,10 @@ describe('delivery words', () => {
     });
     expect(resultText(pending, NOW)).toBe('HTTP 503 · retry in 2 h');
     expect(stateLine(pending, NOW)).toBe('2 attempts failed so far; retry in 2 h.');
-    expect(resultText(messageView(1), NOW)).toBe('');
+    // Delivered: how long after the job finished (0.8 s in the fixture; hours when the
+    // receiver was down).
+    expect(resultText(messageView(1), NOW)).toBe('after 0.8 s');
+    expect(resultText(messageView(1, { delivered_at: NOW - 5 * 60_000 + 2 * 3_600_000 }), NOW)).toBe('after 2 h');
     expect(resultText(messageView(1, { status: 'failed', last_error: null }), NOW)).toBe('Gave up');
     // The engine's "gave up after" is said by the status and the attempts beside it.
     const gaveUp = messageView(1, { status: 'failed', attempts: 3, last_error: 'HTTP 500 Internal Server Error; gave up after 3 attempts' });

@@ -88,10 +88,20 @@ function attemptsWord(n: number): string {
 }
 
 /** The table's last column: what went wrong, and what happens next. */
+/**
+ * How long after the message was written (when the job finished) it was delivered:
+ * "delivered after 0.8 s", "delivered after 2 h" (a receiver that was down).
+ */
+function deliveredAfter(m: MessageView): string {
+  if (m.delivered_at == null) return '';
+  const seconds = Math.max(0, (m.delivered_at - m.created_at) / 1000);
+  return `after ${seconds < 10 ? `${seconds.toFixed(1)} s` : duration(seconds)}`;
+}
+
 export function resultText(m: MessageView, now = Date.now()): string {
   switch (m.status) {
     case 'delivered':
-      return '';
+      return deliveredAfter(m);
     case 'pending': {
       if (m.attempts === 0) {
         const when = inTime(m.next_attempt_at, now);
