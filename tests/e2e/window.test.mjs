@@ -401,7 +401,7 @@ describe('Hookscribe desktop window', () => {
     await win.waitFor('#api-status', { text: `Listening at http://127.0.0.1:${port}/v1`, timeoutMs: 20_000 });
     await win.click('#api-token-reveal');
     const token = (await win.waitFor('#api-token', { text: /^hsk_[0-9a-f]{48}$/ }), await win.textOf('#api-token')).trim();
-    await win.run("document.getElementById('api-card').scrollIntoView()");
+    await win.run("document.getElementById('api-card').closest('section').scrollIntoView()");
     await shot('settings-api');
     const base = `http://127.0.0.1:${port}/v1`;
     const refused = await fetch(`${base}/models`);

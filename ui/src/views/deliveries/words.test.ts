@@ -38,6 +38,7 @@ describe('delivery words', () => {
     // receiver was down).
     expect(resultText(messageView(1), NOW)).toBe('after 0.8 s');
     expect(resultText(messageView(1, { delivered_at: NOW - 5 * 60_000 + 2 * 3_600_000 }), NOW)).toBe('after 2 h');
+    expect(resultText(messageView(1, { delivered_at: NOW - 5 * 60_000 + 30 }), NOW)).toBe('at once');
     expect(resultText(messageView(1, { status: 'failed', last_error: null }), NOW)).toBe('Gave up');
     // The engine's "gave up after" is said by the status and the attempts beside it.
     const gaveUp = messageView(1, { status: 'failed', attempts: 3, last_error: 'HTTP 500 Internal Server Error; gave up after 3 attempts' });

@@ -90,11 +90,12 @@ function attemptsWord(n: number): string {
 /** The table's last column: what went wrong, and what happens next. */
 /**
  * How long after the message was written (when the job finished) it was delivered:
- * "delivered after 0.8 s", "delivered after 2 h" (a receiver that was down).
+ * "at once", "after 0.8 s", "after 2 h" (a receiver that was down).
  */
 function deliveredAfter(m: MessageView): string {
   if (m.delivered_at == null) return '';
   const seconds = Math.max(0, (m.delivered_at - m.created_at) / 1000);
+  if (seconds < 0.1) return 'at once';
   return `after ${seconds < 10 ? `${seconds.toFixed(1)} s` : duration(seconds)}`;
 }
 
