@@ -185,12 +185,20 @@ fn print_detail(detail: &MessageDetail) {
     );
     println!("webhook-id: {}", message.webhook_id);
     println!(
-        "endpoint {}: {}",
+        "endpoint {}: {}{}",
         message.endpoint_id,
-        detail.endpoint_url.as_deref().unwrap_or("(removed)")
+        detail.endpoint_url.as_deref().unwrap_or("(removed)"),
+        if message.job_webhook {
+            " (the job's own webhook URL)"
+        } else {
+            ""
+        }
     );
     if let Some(job) = message.job_id {
-        println!("job: {job}");
+        match &message.job_file_name {
+            Some(name) => println!("job: {job} ({name})"),
+            None => println!("job: {job}"),
+        }
     }
     println!("created: {}", time(message.created_at));
     println!("state: {}", state_line(message));

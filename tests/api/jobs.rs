@@ -130,6 +130,14 @@ async fn an_async_job_streams_its_events_then_sends_a_signed_webhook_with_its_me
             .is_some_and(|name| name.ends_with("-notes.wav")),
         "{delivery}"
     );
+    let message = delivery["id"].as_i64().unwrap().to_string();
+    let (ok, shown, stderr) = run_cli(&server.home, &["deliveries", "show", &message]);
+    assert!(ok, "{stderr}");
+    assert!(shown.contains("(the job's own webhook URL)"), "{shown}");
+    assert!(
+        shown.contains("-notes.wav)"),
+        "the job by its recording: {shown}"
+    );
     let (ok, listed, _) = run_cli(&server.home, &["webhooks", "list", "--json"]);
     assert!(ok);
     assert!(
