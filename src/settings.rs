@@ -350,6 +350,15 @@ pub struct SettingValue {
     pub kind: Kind,
 }
 
+/// The local API's base URL for an address and port (IPv6 addresses in brackets).
+pub fn api_url(host: &str, port: impl std::fmt::Display) -> String {
+    if host.contains(':') {
+        format!("http://[{host}]:{port}")
+    } else {
+        format!("http://{host}:{port}")
+    }
+}
+
 /// `path` made absolute against the current folder (symlinks and `..` resolved).
 pub fn absolute(path: &std::path::Path) -> std::io::Result<String> {
     let full = std::fs::canonicalize(path)?;
@@ -467,10 +476,10 @@ impl<'a> Settings<'a> {
         }
         let host = match self.get("api.host").ok()?.value.as_str() {
             "0.0.0.0" => "127.0.0.1".to_string(),
-            "::" | "::1" => "[::1]".to_string(),
+            "::" => "::1".to_string(),
             other => other.to_string(),
         };
-        Some(format!("http://{host}:{}", self.count("api.port").ok()?))
+        Some(api_url(&host, self.count("api.port").ok()?))
     }
 
     /// The default model's name.

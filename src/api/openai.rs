@@ -175,14 +175,7 @@ fn respond(
     transcript: &TranscriptView,
 ) -> ApiResult<Response> {
     let plain = |format: ExportFormat, content_type: &'static str| {
-        let text = format.render(&crate::engine::Transcript {
-            text: transcript.text.clone(),
-            segments: transcript.segments.clone(),
-            language: transcript.language.clone(),
-            model: transcript.model.clone(),
-            audio_seconds: transcript.audio_seconds,
-            processing_seconds: transcript.processing_seconds,
-        });
+        let text = format.render(&transcript.to_transcript());
         ([(header::CONTENT_TYPE, content_type)], text).into_response()
     };
     Ok(match format {

@@ -60,14 +60,9 @@ impl ApiAccess<'_> {
         let table = Table::new(&store);
         let host = table.get("api.host")?.value;
         let port = u16::try_from(table.count("api.port")?).unwrap_or(8178);
-        let shown_host = if host.contains(':') {
-            format!("[{host}]")
-        } else {
-            host.clone()
-        };
         Ok(ApiInfo {
             enabled: table.switch("api.enabled")?,
-            url: format!("http://{shown_host}:{port}"),
+            url: crate::settings::api_url(&host, port),
             loopback_only: host == "127.0.0.1" || host == "::1",
             host,
             port,

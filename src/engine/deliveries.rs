@@ -52,11 +52,7 @@ impl From<MessageRecord> for MessageView {
             endpoint_url: m.endpoint_url,
             job_webhook: m.own_endpoint,
             job_file_name: m.job_source.map(|source| {
-                let shown = hookscribe_types::stored_path::shown(&source);
-                std::path::Path::new(&shown)
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or(shown)
+                super::jobs::file_name(&hookscribe_types::stored_path::shown(&source))
             }),
         }
     }

@@ -93,7 +93,8 @@ impl From<JobRecord> for JobView {
     }
 }
 
-fn file_name(path: &str) -> String {
+/// The last part of a path, or the path itself when it has none.
+pub(super) fn file_name(path: &str) -> String {
     Path::new(path)
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -133,7 +134,8 @@ impl From<StoredTranscript> for TranscriptView {
 }
 
 impl TranscriptView {
-    fn to_transcript(&self) -> Transcript {
+    /// The transcript itself, as the exporters take it.
+    pub fn to_transcript(&self) -> Transcript {
         Transcript {
             text: self.text.clone(),
             segments: self.segments.clone(),

@@ -434,13 +434,14 @@ fn execute(
         Err(_) if cancel.is_cancelled() => return Ok(stopped(shared)),
         Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
     };
+    let recipe = resolved.recipe();
     store
-        .set_source(job.id, &sha256, bytes, &resolved.recipe())
+        .set_source(job.id, &sha256, bytes, &recipe)
         .map_err(|e| e.to_string())?;
     let folder = JobFolder::load(store, job);
     let rerun = folder.options.as_ref().is_some_and(|o| o.rerun_duplicates);
     let original = store
-        .completed_job_with_content(&sha256, &resolved.recipe())
+        .completed_job_with_content(&sha256, &recipe)
         .map_err(|e| e.to_string())?
         .filter(|_| !rerun);
     if let Some(original) = original {
