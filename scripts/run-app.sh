@@ -27,6 +27,13 @@ if [ -n "$default_model" ]; then
   fi
 fi
 
+# Voice activity detection (skips pauses, and the text Whisper invents in them): Silero
+# VAD's weights from its PyPI package, fetched and checked by the setup, converted here.
+if ! "$BIN/hookscribe" models list | grep -q "^voice activity: silero-vad installed"; then
+  step "Installing the voice activity model (Silero VAD)"
+  "$BIN/hookscribe" models import "$SILERO_VAD_SAFETENSORS"
+fi
+
 if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
   die "no display found (DISPLAY/WAYLAND_DISPLAY unset); run this from a desktop session, or under \`xvfb-run -a bash scripts/run-app.sh\`"
 fi

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::mpsc;
 
-use crate::asr::{AsrError, Model, TranscribeOptions, Transcript};
+use crate::asr::{AsrError, Model, TranscribeOptions, Transcript, Vad};
 use crate::audio::{AudioError, Decoder};
 use crate::cancel::CancelFlag;
 
@@ -61,10 +61,11 @@ impl Stage {
     }
 }
 
-/// Transcribes one file. `progress` gets (stage, percent); percent never decreases and
-/// reaches 100 on success.
+/// Transcribes one file (only its speech, given a `vad`). `progress` gets (stage,
+/// percent); percent never decreases and reaches 100 on success.
 pub fn transcribe_file(
     model: &Model,
+    vad: Option<&Vad>,
     path: &Path,
     options: &TranscribeOptions,
     mut progress: impl FnMut(Stage, u8),
@@ -97,6 +98,7 @@ pub fn transcribe_file(
         chunks,
         total,
         options,
+        vad,
         |p| progress(Stage::Transcribing, p),
         cancel,
     );

@@ -93,6 +93,13 @@ pub const SETTINGS: &[SettingSpec] = &[
         },
     },
     SettingSpec {
+        key: "vad",
+        group: TRANSCRIPTION,
+        default: "true",
+        description: "Skip pauses: transcribe only the speech voice activity detection finds (faster on real recordings, no text invented in silence); needs the voice activity model (`hookscribe models import silero_vad_16k.safetensors`)",
+        kind: Kind::Switch,
+    },
+    SettingSpec {
         key: "concurrency",
         group: QUEUE,
         default: "1",
@@ -374,6 +381,8 @@ pub fn absolute(path: &std::path::Path) -> std::io::Result<String> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Resolved {
     pub model_path: PathBuf,
+    /// The voice activity model, when the pauses are to be skipped.
+    pub vad_model: Option<PathBuf>,
     /// Every option set (`threads` stays `None` for "all physical cores").
     pub options: TranscribeOptions,
 }
@@ -392,6 +401,7 @@ impl Resolved {
             o.prompt,
             o.beam_size,
             o.word_timestamps,
+            o.vad,
         ]);
         hex::encode(&Sha256::digest(recipe.to_string().as_bytes())[..12])
     }
@@ -517,6 +527,17 @@ impl<'a> Settings<'a> {
                 .parse()
                 .unwrap_or(crate::asr::DEFAULT_BEAM_SIZE),
         };
+        let wants_vad = match request.vad {
+            Some(vad) => vad,
+            None => self.switch("vad")?,
+        };
+        // Without the model the pauses are transcribed like everything else: a missing
+        // optional model must not stop a transcription.
+        let vad_model = if wants_vad {
+            models.installed_vad()
+        } else {
+            None
+        };
         Ok(Resolved {
             model_path,
             options: TranscribeOptions {
@@ -524,8 +545,10 @@ impl<'a> Settings<'a> {
                 language: Some(language),
                 threads,
                 beam_size: Some(beam_size),
+                vad: Some(vad_model.is_some()),
                 ..request.clone()
             },
+            vad_model,
         })
     }
 }

@@ -34,6 +34,7 @@ fn transcribe_speech_in(
         .transcribe(
             &samples,
             &options,
+            None,
             |_| {},
             &hookscribe::cancel::CancelFlag::new(),
         )

@@ -111,7 +111,7 @@ fn video(name: &str, video_codec: &str, audio_args: &[&str]) -> PathBuf {
 
 fn transcribe(path: &Path) -> Result<hookscribe::asr::Transcript, PipelineError> {
     let _turn = whisper_turn();
-    transcribe_file(model(), path, &options(), |_, _| {}, &CancelFlag::new())
+    transcribe_file(model(), None, path, &options(), |_, _| {}, &CancelFlag::new())
 }
 
 #[test]
@@ -200,10 +200,10 @@ fn one_recording_does_not_leak_into_the_next() {
     );
     let cancel = CancelFlag::new();
     // The shared model has transcribed other files before (its whisper state is reused).
-    transcribe_file(model(), &fixtures().speech, &options(), |_, _| {}, &cancel).unwrap();
-    let after_another = transcribe_file(model(), &other, &options(), |_, _| {}, &cancel).unwrap();
+    transcribe_file(model(), None, &fixtures().speech, &options(), |_, _| {}, &cancel).unwrap();
+    let after_another = transcribe_file(model(), None, &other, &options(), |_, _| {}, &cancel).unwrap();
     let fresh_model = Model::load(model().path()).unwrap();
-    let fresh = transcribe_file(&fresh_model, &other, &options(), |_, _| {}, &cancel).unwrap();
+    let fresh = transcribe_file(&fresh_model, None, &other, &options(), |_, _| {}, &cancel).unwrap();
     assert_eq!(
         after_another.text, fresh.text,
         "earlier text must not steer a later transcript"
@@ -235,6 +235,7 @@ fn word_timestamps_are_ordered_and_cover_the_words() {
     let _turn = whisper_turn();
     let t = transcribe_file(
         model(),
+        None,
         &fixtures().speech,
         &opts,
         |_, _| {},
@@ -409,6 +410,7 @@ fn progress_is_monotonic_and_reaches_100() {
     let _turn = whisper_turn();
     transcribe_file(
         model(),
+        None,
         &fixtures().speech,
         &options(),
         |s, p| seen.push((s, p)),
@@ -437,6 +439,7 @@ fn a_cancelled_transcription_stops_within_a_second() {
     let mut cancelled_at = None;
     let result = transcribe_file(
         model(),
+        None,
         &path,
         &options(),
         |_, percent| {

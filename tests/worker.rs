@@ -59,6 +59,7 @@ fn request(id: i64, path: &std::path::Path) -> JobRequest {
         id,
         path: path.display().to_string(),
         model: fixtures().model.clone(),
+        vad_model: None,
         options: hookscribe::asr::TranscribeOptions {
             language: Some("en".into()),
             threads: Some(2),

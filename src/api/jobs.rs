@@ -35,6 +35,8 @@ struct JobFields {
     #[serde(default)]
     word_timestamps: bool,
     beam_size: Option<u32>,
+    /// Skip the pauses (default: the `vad` setting).
+    vad: Option<bool>,
     webhook_url: Option<String>,
     webhook_secret: Option<String>,
     endpoint_id: Option<i64>,
@@ -43,15 +45,17 @@ struct JobFields {
 
 impl JobFields {
     fn from_form(form: &upload::Form) -> ApiResult<Self> {
-        let switch = |name: &str| -> ApiResult<bool> {
+        let given_switch = |name: &str| -> ApiResult<Option<bool>> {
             match form.text(name).as_deref() {
-                None | Some("false") | Some("0") => Ok(false),
-                Some("true") | Some("1") => Ok(true),
+                None => Ok(None),
+                Some("false") | Some("0") => Ok(Some(false)),
+                Some("true") | Some("1") => Ok(Some(true)),
                 Some(other) => Err(ApiError::bad_request(format!(
                     "`{name}` must be true or false, not `{other}`"
                 ))),
             }
         };
+        let switch = |name: &str| Ok::<_, ApiError>(given_switch(name)?.unwrap_or(false));
         let number = |name: &str| -> ApiResult<Option<i64>> {
             form.text(name)
                 .map(|text| {
@@ -77,6 +81,7 @@ impl JobFields {
             translate: switch("translate")?,
             word_timestamps: switch("word_timestamps")?,
             beam_size: number("beam_size")?.map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
+            vad: given_switch("vad")?,
             webhook_url: form.text("webhook_url"),
             webhook_secret: form.text("webhook_secret"),
             endpoint_id: number("endpoint_id")?,
@@ -92,6 +97,7 @@ impl JobFields {
             translate: self.translate,
             word_timestamps: self.word_timestamps,
             beam_size: self.beam_size,
+            vad: self.vad,
             ..TranscribeOptions::default()
         }
     }

@@ -10,6 +10,7 @@
 mod callbacks;
 mod guard;
 mod options;
+mod vad;
 mod window;
 
 use std::collections::HashMap;
@@ -22,6 +23,7 @@ use whisper_rs::{WhisperContext, WhisperContextParameters};
 use crate::cancel::CancelFlag;
 pub use hookscribe_types::{Segment, Transcript, Word};
 pub use options::{TranscribeOptions, DEFAULT_BEAM_SIZE, MAX_BEAM_SIZE, MAX_THREADS};
+pub use vad::Vad;
 
 /// Whisper's input sample rate.
 pub const SAMPLE_RATE: u32 = 16_000;
@@ -99,6 +101,7 @@ impl Model {
         &self,
         samples: &[f32],
         options: &TranscribeOptions,
+        vad: Option<&Vad>,
         progress: impl FnMut(u8),
         cancel: &CancelFlag,
     ) -> Result<Transcript, AsrError> {
@@ -107,6 +110,7 @@ impl Model {
             chunks,
             Some(samples.len() as u64),
             options,
+            vad,
             progress,
             cancel,
         )
@@ -114,19 +118,21 @@ impl Model {
 
     /// Transcribes 16 kHz mono audio arriving in chunks (as a decoder produces it).
     /// `total_samples` (if known) makes progress exact; `progress` gets whole percents,
-    /// never decreasing, ending at 100 on success.
+    /// never decreasing, ending at 100 on success. With a `vad`, only the speech it finds
+    /// is transcribed (the timestamps stay those of the recording).
     pub fn transcribe_stream<E: std::fmt::Display>(
         &self,
         chunks: impl IntoIterator<Item = Result<Vec<f32>, E>>,
         total_samples: Option<u64>,
         options: &TranscribeOptions,
+        vad: Option<&Vad>,
         mut progress: impl FnMut(u8),
         cancel: &CancelFlag,
     ) -> Result<Transcript, AsrError> {
         let started = Instant::now();
         let language = self.check_language(options)?;
         let mut monotonic = callbacks::Monotonic::new(&mut progress);
-        let mut run = window::Run::new(self, options, language, cancel)?;
+        let mut run = window::Run::new(self, options, language, vad, cancel)?;
         let mut buffer = window::Buffer::default();
         for chunk in chunks {
             if cancel.is_cancelled() {
@@ -198,28 +204,43 @@ impl Model {
 /// A model file as loaded: its path and modification time (a replaced file is reloaded).
 type ModelKey = (PathBuf, Option<std::time::SystemTime>);
 
-/// Models loaded once and shared, keyed by file.
+/// Models (Whisper's and the voice activity model) loaded once and shared, keyed by file.
 #[derive(Default)]
 pub struct ModelCache {
     models: Mutex<HashMap<ModelKey, Arc<Model>>>,
+    vads: Mutex<HashMap<ModelKey, Arc<Vad>>>,
 }
 
 impl ModelCache {
     pub fn get(&self, path: &Path) -> Result<Arc<Model>, AsrError> {
-        let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-        let modified = std::fs::metadata(&canonical)
-            .and_then(|m| m.modified())
-            .ok();
-        let key = (canonical, modified);
-        let mut models = self.models.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(model) = models.get(&key) {
-            return Ok(model.clone());
-        }
-        let model = Arc::new(Model::load(path)?);
-        models.retain(|(p, _), _| *p != key.0);
-        models.insert(key, model.clone());
-        Ok(model)
+        cached(&self.models, path, Model::load)
     }
+
+    pub fn vad(&self, path: &Path) -> Result<Arc<Vad>, AsrError> {
+        cached(&self.vads, path, Vad::load)
+    }
+}
+
+/// The loaded `path` from `loaded`, loading it (and forgetting an older version of the
+/// same file) when needed.
+fn cached<T>(
+    loaded: &Mutex<HashMap<ModelKey, Arc<T>>>,
+    path: &Path,
+    load: impl FnOnce(&Path) -> Result<T, AsrError>,
+) -> Result<Arc<T>, AsrError> {
+    let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    let modified = std::fs::metadata(&canonical)
+        .and_then(|m| m.modified())
+        .ok();
+    let key = (canonical, modified);
+    let mut loaded = loaded.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(model) = loaded.get(&key) {
+        return Ok(model.clone());
+    }
+    let model = Arc::new(load(path)?);
+    loaded.retain(|(p, _), _| *p != key.0);
+    loaded.insert(key, model.clone());
+    Ok(model)
 }
 
 /// Sends whisper.cpp's and ggml's logging through `tracing` (target `whisper_rs`)

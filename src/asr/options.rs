@@ -36,6 +36,11 @@ pub struct TranscribeOptions {
     /// Also time each word.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub word_timestamps: bool,
+    /// Transcribe only the speech that voice activity detection finds (pauses skipped);
+    /// `None` follows the `vad` setting. Resolved to `Some(true)` only where the voice
+    /// activity model is installed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vad: Option<bool>,
 }
 
 impl TranscribeOptions {

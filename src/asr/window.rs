@@ -8,6 +8,7 @@ use whisper_rs::{FullParams, SamplingStrategy, WhisperState};
 
 use super::callbacks::{self, Monotonic};
 use super::guard::Guard;
+use super::vad::{Condensed, Edge, Vad};
 use super::{AsrError, Model, Segment, TranscribeOptions, Word, SAMPLE_RATE};
 use crate::cancel::CancelFlag;
 
@@ -63,6 +64,8 @@ pub struct Run<'a> {
     /// Fixed language, or `None` until the first window detects it.
     language: Option<&'static str>,
     cancel: &'a CancelFlag,
+    /// Cuts the pauses out of each window before Whisper hears it.
+    vad: Option<&'a Vad>,
     guard: Guard,
     segments: Vec<Segment>,
 }
@@ -72,6 +75,7 @@ impl<'a> Run<'a> {
         model: &'a Model,
         options: &'a TranscribeOptions,
         language: Option<&'static str>,
+        vad: Option<&'a Vad>,
         cancel: &'a CancelFlag,
     ) -> Result<Self, AsrError> {
         // A fresh state per transcription: whisper.cpp keeps a random generator (used by
@@ -87,6 +91,7 @@ impl<'a> Run<'a> {
             options,
             language,
             cancel,
+            vad,
             guard: Guard::default(),
             segments: Vec::new(),
         })
@@ -127,15 +132,45 @@ impl<'a> Run<'a> {
             return Ok(());
         }
 
-        let mut found = self.run_whisper(samples, &mut report_window)?;
+        let condensed = match self.vad {
+            Some(vad) => {
+                let spans = vad.speech(samples)?;
+                let Some(condensed) = Condensed::new(samples, &spans) else {
+                    tracing::debug!(
+                        offset_s = offset as f64 / SAMPLE_RATE as f64,
+                        "window without speech skipped"
+                    );
+                    buffer.advance(n);
+                    return Ok(());
+                };
+                tracing::debug!(
+                    offset_s = offset as f64 / SAMPLE_RATE as f64,
+                    spans = spans.len(),
+                    speech = format!("{:.0}%", condensed.kept(n) * 100.0),
+                    "speech found"
+                );
+                Some(condensed)
+            }
+            None => None,
+        };
+        let heard = condensed.as_ref().map_or(samples, |c| c.audio.as_slice());
+        let mut found = self.run_whisper(heard, &mut report_window)?;
         // whisper.cpp can place a final timestamp past the end of the audio it was given.
+        let heard_seconds = heard.len() as f64 / SAMPLE_RATE as f64;
         let window_seconds = n as f64 / SAMPLE_RATE as f64;
+        let to_window = |t: f64, edge: Edge| {
+            let t = t.clamp(0.0, heard_seconds);
+            match &condensed {
+                Some(condensed) => condensed.to_original(t, edge).min(window_seconds),
+                None => t,
+            }
+        };
         for segment in &mut found {
-            segment.start = segment.start.clamp(0.0, window_seconds);
-            segment.end = segment.end.clamp(segment.start, window_seconds);
+            segment.start = to_window(segment.start, Edge::Start);
+            segment.end = to_window(segment.end, Edge::End).max(segment.start);
             for word in &mut segment.words {
-                word.start = word.start.clamp(0.0, window_seconds);
-                word.end = word.end.clamp(word.start, window_seconds);
+                word.start = to_window(word.start, Edge::Start);
+                word.end = to_window(word.end, Edge::End).max(word.start);
             }
         }
         let keep = if last || found.len() < 2 {
@@ -145,7 +180,13 @@ impl<'a> Run<'a> {
             found.len() - 1
         };
         let advance = if keep < found.len() {
-            ((found[keep - 1].end * SAMPLE_RATE as f64) as usize).clamp(SAMPLE_RATE as usize, n)
+            let mut resume = found[keep - 1].end;
+            if let Some(condensed) = &condensed {
+                // With the pauses cut, the dropped segment may start long after the last
+                // kept one ends: the pause between them need not be heard again.
+                resume = resume.max(condensed.span_start(found[keep].start));
+            }
+            ((resume * SAMPLE_RATE as f64) as usize).clamp(SAMPLE_RATE as usize, n)
         } else {
             n
         };

@@ -30,7 +30,8 @@ pub enum ModelsCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Import a ggml .bin file, or convert a CTranslate2 (faster-whisper) model folder
+    /// Import a ggml .bin file, convert a CTranslate2 (faster-whisper) model folder, or
+    /// install Silero VAD's silero_vad_16k.safetensors (PyPI silero-vad) to skip pauses
     Import {
         path: PathBuf,
         /// Name to install it under (default: from the file name or the model's size)
@@ -48,7 +49,7 @@ pub enum ModelsCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Delete an installed model
+    /// Delete an installed model (silero-vad: the voice activity model)
     Remove {
         name: String,
         #[arg(long)]
@@ -115,6 +116,14 @@ pub fn run(engine: &Engine, command: ModelsCommand) -> Result<()> {
                     status.join(", ")
                 );
             }
+            match models.vad() {
+                Some(vad) => println!(
+                    "\nvoice activity: {} installed at {} (pauses are skipped)",
+                    hookscribe::models::VAD_NAME,
+                    vad.path.display()
+                ),
+                None => println!("\nvoice activity: not installed; `hookscribe models import silero_vad_16k.safetensors` (PyPI silero-vad) makes transcriptions skip pauses"),
+            }
             Ok(())
         }
         ModelsCommand::Download {
@@ -123,6 +132,29 @@ pub fn run(engine: &Engine, command: ModelsCommand) -> Result<()> {
             stall_timeout,
             json,
         } => download(engine, name, base_url, stall_timeout, json),
+        ModelsCommand::Import {
+            path,
+            name,
+            quantize,
+            json,
+        } if hookscribe::models::is_vad_source(&path) => {
+            if name.is_some() || quantize.is_some() {
+                anyhow::bail!(
+                    "--name and --quantize apply to Whisper models; {} is a voice activity model",
+                    path.display()
+                );
+            }
+            let vad = models.import_vad(&path)?;
+            if json {
+                return print_json(&vad);
+            }
+            println!(
+                "imported the voice activity model (Silero VAD, {:.1} MiB) at {}; transcriptions now skip pauses (`hookscribe config set vad false` turns this off)",
+                vad.bytes as f64 / (1 << 20) as f64,
+                vad.path.display()
+            );
+            Ok(())
+        }
         ModelsCommand::Import {
             path,
             name,
@@ -150,7 +182,11 @@ pub fn run(engine: &Engine, command: ModelsCommand) -> Result<()> {
             Ok(())
         }
         ModelsCommand::Remove { name, json } => {
-            let path = models.remove(&name)?;
+            let path = if name == hookscribe::models::VAD_NAME && !models.is_installed(&name) {
+                models.remove_vad()?
+            } else {
+                models.remove(&name)?
+            };
             if json {
                 return print_json(&serde_json::json!({ "removed": name, "path": path }));
             }

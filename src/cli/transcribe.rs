@@ -37,6 +37,10 @@ pub struct RecordingArgs {
     /// Include per-word timestamps (in the JSON output)
     #[arg(long)]
     pub word_timestamps: bool,
+    /// Transcribe the pauses too (default: the vad setting skips them when the voice
+    /// activity model is installed)
+    #[arg(long)]
+    pub no_vad: bool,
 }
 
 impl RecordingArgs {
@@ -49,6 +53,7 @@ impl RecordingArgs {
             beam_size: self.beam_size,
             threads: self.threads,
             word_timestamps: self.word_timestamps,
+            vad: self.no_vad.then_some(false),
         }
     }
 }

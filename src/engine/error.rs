@@ -150,7 +150,9 @@ impl From<ModelError> for EngineError {
             ModelError::AlreadyGgml { path } => {
                 Self::invalid(message).about(Subject::Path(path.display().to_string()))
             }
-            ModelError::Ggml(_) | ModelError::Convert(_) => Self::invalid(message),
+            ModelError::Ggml(_) | ModelError::Convert(_) | ModelError::Vad(_) => {
+                Self::invalid(message)
+            }
             ModelError::Io { path, source, .. } => {
                 let kind = match source.kind() {
                     std::io::ErrorKind::NotFound => ErrorKind::NotFound,

@@ -43,6 +43,21 @@ impl InstalledModel {
     }
 }
 
+/// The installed voice activity model (Silero VAD in whisper.cpp's format).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct VadModel {
+    #[ts(type = "string")]
+    pub path: PathBuf,
+    pub bytes: u64,
+}
+
+impl VadModel {
+    fn at(path: PathBuf) -> Self {
+        let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        Self { path, bytes }
+    }
+}
+
 /// A catalog model to download.
 #[derive(Debug, Clone, Default, Deserialize, TS)]
 #[serde(default)]
@@ -124,6 +139,31 @@ impl Models<'_> {
         tracing::info!(model = %name, "model imported");
         self.changed();
         Ok(InstalledModel::new(&files, &name, &info))
+    }
+
+    /// Installs the voice activity model from Silero VAD's `silero_vad_16k.safetensors`
+    /// (PyPI `silero-vad`, `silero_vad/data/`); transcriptions then skip the pauses.
+    pub fn import_vad(&self, source: &std::path::Path) -> Result<VadModel, EngineError> {
+        let path = self.files().import_vad(source).map_err(|e| {
+            let error = EngineError::from(e);
+            let message = format!("cannot import {}: {}", source.display(), error.message);
+            EngineError { message, ..error }
+        })?;
+        tracing::info!(path = %path.display(), "voice activity model imported");
+        self.changed();
+        Ok(VadModel::at(path))
+    }
+
+    /// The voice activity model, when one is installed.
+    pub fn vad(&self) -> Option<VadModel> {
+        self.files().installed_vad().map(VadModel::at)
+    }
+
+    /// Deletes the voice activity model; returns where it was.
+    pub fn remove_vad(&self) -> Result<PathBuf, EngineError> {
+        let path = self.files().remove_vad()?;
+        self.changed();
+        Ok(path)
     }
 
     /// Deletes an installed model; returns where it was.

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::{Engine, EngineError, Subject};
-use crate::asr::{Model, TranscribeOptions, Transcript};
+use crate::asr::{Model, TranscribeOptions, Transcript, Vad};
 use crate::cancel::CancelFlag;
 use crate::models::Models as ModelFiles;
 use crate::pipeline::{self, Stage};
@@ -19,6 +19,7 @@ pub struct Transcriber<'e> {
 /// A loaded model with resolved options, ready for any number of files.
 pub struct Prepared {
     model: Arc<Model>,
+    vad: Option<Vad>,
     options: TranscribeOptions,
 }
 
@@ -36,8 +37,15 @@ impl Transcriber<'_> {
                 EngineError::invalid(format!("cannot use the model {name}: {e}"))
                     .about(Subject::Model(name.clone()))
             })?;
+        let vad = resolved
+            .vad_model
+            .as_deref()
+            .map(Vad::load)
+            .transpose()
+            .map_err(|e| EngineError::invalid(format!("cannot skip the pauses: {e}")))?;
         Ok(Prepared {
             model,
+            vad,
             options: resolved.options,
         })
     }
@@ -59,6 +67,7 @@ impl Prepared {
     ) -> Result<Transcript, EngineError> {
         Ok(pipeline::transcribe_file(
             &self.model,
+            self.vad.as_ref(),
             path,
             &self.options,
             progress,

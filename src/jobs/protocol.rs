@@ -15,6 +15,9 @@ pub enum Request {
         path: String,
         /// Path of the ggml model file; the worker keeps it loaded for the next job.
         model: String,
+        /// Path of the voice activity model, when only the speech is to be transcribed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        vad_model: Option<String>,
         /// Resolved against the settings already: the worker reads no settings.
         #[serde(default)]
         options: TranscribeOptions,

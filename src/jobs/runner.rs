@@ -453,6 +453,7 @@ fn execute(
         id: job.id,
         path: job.source_path.clone(),
         model: resolved.model_path,
+        vad_model: resolved.vad_model,
         options: resolved.options,
     };
     let mut last_saved: Option<(Stage, u8)> = None;

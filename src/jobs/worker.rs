@@ -58,6 +58,8 @@ pub struct JobRequest {
     pub id: i64,
     pub path: String,
     pub model: PathBuf,
+    /// The voice activity model, when only the speech is to be transcribed.
+    pub vad_model: Option<PathBuf>,
     pub options: TranscribeOptions,
 }
 
@@ -231,6 +233,7 @@ impl Worker {
             id: job.id,
             path: job.path.clone(),
             model: job.model.display().to_string(),
+            vad_model: job.vad_model.as_ref().map(|p| p.display().to_string()),
             options: job.options.clone(),
         };
         let process = self.start()?;

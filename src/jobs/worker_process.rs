@@ -55,6 +55,7 @@ pub fn serve() -> std::io::Result<()> {
             id,
             path,
             model,
+            vad_model,
             options,
         } = request
         else {
@@ -62,13 +63,18 @@ pub fn serve() -> std::io::Result<()> {
         };
         let cancel = CancelFlag::new();
         *current.lock().unwrap_or_else(|e| e.into_inner()) = Some((id, cancel.clone()));
+        let vad = vad_model
+            .map(|path| models.vad(Path::new(&path)))
+            .transpose();
         let result = models
             .get(Path::new(&model))
+            .and_then(|loaded| Ok((loaded, vad?)))
             .map_err(|e| (e.to_string(), false))
-            .and_then(|loaded| {
+            .and_then(|(loaded, vad)| {
                 let mut last_sent = None;
                 pipeline::transcribe_file(
                     &loaded,
+                    vad.as_deref(),
                     // The queue sends the path as stored: byte for byte, UTF-8 or not.
                     &hookscribe_types::stored_path::from_stored(&path),
                     &options,

@@ -42,6 +42,8 @@ pub enum ModelError {
     Ggml(#[from] ggml::GgmlError),
     #[error(transparent)]
     Convert(#[from] convert::ConvertError),
+    #[error(transparent)]
+    Vad(#[from] vad::VadError),
     #[error("{action} {path}: {source}")]
     Io {
         action: &'static str,
@@ -84,6 +86,52 @@ impl Models {
 
     pub fn path_of(&self, name: &str) -> PathBuf {
         self.dir.join(format!("{name}.bin"))
+    }
+
+    /// Where the voice activity model lives: in its own folder, so that it is never
+    /// listed or chosen as a Whisper model.
+    pub fn vad_path(&self) -> PathBuf {
+        self.dir.join("vad").join(VAD_FILE)
+    }
+
+    /// The voice activity model, when one is installed.
+    pub fn installed_vad(&self) -> Option<PathBuf> {
+        let path = self.vad_path();
+        path.is_file().then_some(path)
+    }
+
+    /// Converts Silero VAD's `silero_vad_16k.safetensors` into whisper.cpp's VAD model and
+    /// installs it, replacing the one installed (there is only ever one).
+    pub fn import_vad(&self, source: &Path) -> Result<PathBuf, ModelError> {
+        let converted = vad::convert_silero(source)?;
+        let dest = self.vad_path();
+        let io = |action, path: &Path| {
+            let path = path.to_path_buf();
+            move |source| ModelError::Io {
+                action,
+                path,
+                source,
+            }
+        };
+        let folder = dest.parent().unwrap_or(&self.dir);
+        std::fs::create_dir_all(folder).map_err(io("cannot create", folder))?;
+        let part = download::part_path(&dest);
+        std::fs::write(&part, converted).map_err(io("cannot write", &part))?;
+        self.commit(&part, &dest)?;
+        Ok(dest)
+    }
+
+    /// Removes the voice activity model; returns where it was.
+    pub fn remove_vad(&self) -> Result<PathBuf, ModelError> {
+        let path = self
+            .installed_vad()
+            .ok_or_else(|| ModelError::NotInstalled(VAD_NAME.to_string()))?;
+        std::fs::remove_file(&path).map_err(|source| ModelError::Io {
+            action: "cannot remove",
+            path: path.clone(),
+            source,
+        })?;
+        Ok(path)
     }
 
     pub fn is_installed(&self, name: &str) -> bool {
@@ -289,6 +337,16 @@ impl Models {
             source,
         })
     }
+}
+
+/// What the voice activity model is called where users name it (`models remove`).
+pub const VAD_NAME: &str = "silero-vad";
+const VAD_FILE: &str = "silero-vad.bin";
+
+/// Whether a file is a candidate voice activity model to import (not a Whisper model).
+pub fn is_vad_source(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("safetensors"))
 }
 
 /// `ggml-tiny.en.bin` -> `tiny.en`; `my model.bin` -> `my-model`.

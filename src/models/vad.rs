@@ -26,6 +26,9 @@ pub enum VadError {
     Invalid { path: PathBuf, reason: String },
 }
 
+/// The largest file read as a candidate (Silero's is about 2 MB).
+const MAX_SOURCE_BYTES: u64 = 64 << 20;
+
 /// One tensor as the safetensors header describes it.
 #[derive(Debug, Deserialize)]
 struct Entry {
@@ -165,14 +168,20 @@ const VERSION: [i32; 3] = [6, 2, 0];
 
 /// Converts the safetensors file at `source` into whisper.cpp's VAD model format.
 pub fn convert_silero(source: &Path) -> Result<Vec<u8>, VadError> {
-    let bytes = std::fs::read(source).map_err(|e| VadError::Io {
+    let io = |e| VadError::Io {
         path: source.to_path_buf(),
         source: e,
-    })?;
+    };
     let invalid = |reason: String| VadError::Invalid {
         path: source.to_path_buf(),
         reason,
     };
+    // Silero's file is 2 MB; anything far larger is something else, not worth reading.
+    let size = std::fs::metadata(source).map_err(io)?.len();
+    if size > MAX_SOURCE_BYTES {
+        return Err(invalid(format!("{} MiB is far too large", size >> 20)));
+    }
+    let bytes = std::fs::read(source).map_err(io)?;
     let (entries, data) = read_safetensors(&bytes).map_err(invalid)?;
     let mut out = Vec::with_capacity(900 * 1024);
     put_i32(&mut out, GGML_MAGIC);

@@ -85,7 +85,13 @@ threads?: number | null,
 /**
  * Also time each word.
  */
-word_timestamps?: boolean, };
+word_timestamps?: boolean, 
+/**
+ * Transcribe only the speech that voice activity detection finds (pauses skipped);
+ * `None` follows the `vad` setting. Resolved to `Some(true)` only where the voice
+ * activity model is installed.
+ */
+vad?: boolean | null, };
 
 export type JobDetail = { job: JobView, transcript: TranscriptView | null, 
 /**

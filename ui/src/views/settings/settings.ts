@@ -13,6 +13,7 @@ const LABELS: Record<string, string> = {
   language: 'Language',
   threads: 'CPU threads',
   beam_size: 'Beam size',
+  vad: 'Skip pauses',
   concurrency: 'Transcriptions at once',
   'queue.worker_timeout': 'Stop a silent transcription after',
   'models.base_url': 'Download models from',
