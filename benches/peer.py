@@ -29,8 +29,8 @@ def systems(a, path):
     """(name, decoding, command, parser) for one file."""
     t = str(a.threads)
 
-    def hookscribe(*extra):
-        return [a.hookscribe, "transcribe", path, "--model", "tiny.en", "--language", "en",
+    def hookscribe(*extra, model="tiny.en"):
+        return [a.hookscribe, "transcribe", path, "--model", model, "--language", "en",
                 "--threads", t, "--format", "json", *extra]
 
     def fw(compute_type, beam):
@@ -40,6 +40,8 @@ def systems(a, path):
     return [
         ("Hookscribe default", "beam 5, VAD", hookscribe(), measure.parse_hookscribe),
         ("Hookscribe greedy", "greedy, VAD", hookscribe("--beam-size", "1"),
+         measure.parse_hookscribe),
+        ("Hookscribe q8_0", "beam 5, VAD", hookscribe(model="tiny.en-q8_0"),
          measure.parse_hookscribe),
         ("Hookscribe without VAD", "beam 5", hookscribe("--no-vad"), measure.parse_hookscribe),
         ("whisper.cpp direct", "beam 5", [a.whisper_ref, a.ggml, path, t, "5"],
@@ -84,7 +86,8 @@ def main():
         f"- Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC",
         f"- Machine: {measure.machine()}",
         f"- Model: tiny.en, the same CTranslate2 weights for all (Hookscribe and whisper.cpp "
-        f"read them as imported by `hookscribe models import`, f16); {a.threads} threads; "
+        f"read them as imported by `hookscribe models import`: f16, and q8_0 where the row "
+        f"says; faster-whisper quantizes to int8 as it loads); {a.threads} threads; "
         f"{a.rounds} interleaved rounds",
         "- Wall and CPU: the fastest clean run, whole process (model load included); peak RSS: "
         "the largest of all runs; ratios: to faster-whisper int8, pair by pair per round, "

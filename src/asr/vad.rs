@@ -247,11 +247,15 @@ mod tests {
     #[test]
     fn a_lone_short_word_is_padded_to_what_whisper_accepts() {
         let samples = vec![0.1f32; 10 * S];
-        let condensed = Condensed::new(&samples, &[4 * S..4 * S + S / 2]).unwrap();
+        let word: Range<usize> = 4 * S..4 * S + S / 2;
+        let condensed = Condensed::new(&samples, std::slice::from_ref(&word)).unwrap();
         assert_eq!(condensed.audio.len(), MIN_CONDENSED_SAMPLES);
         assert_eq!(condensed.audio[S / 2 - 1], 0.1);
         assert_eq!(condensed.audio[S / 2], 0.0, "the padding is silence");
         assert_eq!(condensed.to_original(0.9, Edge::End), 4.5);
-        assert!(Condensed::new(&samples, &[]).is_none(), "no speech, nothing to run");
+        assert!(
+            Condensed::new(&samples, &[]).is_none(),
+            "no speech, nothing to run"
+        );
     }
 }
