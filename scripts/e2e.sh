@@ -27,6 +27,8 @@ export HOOKSCRIBE_HOME="$work/home"
 # The window's own files (WebKit caches, window state) stay out of the user's home too.
 export XDG_CONFIG_HOME="$work/config" XDG_DATA_HOME="$work/data" XDG_CACHE_HOME="$work/cache"
 "$BIN/hookscribe" models import "$TEST_MODEL_DIR" --name tiny.en >/dev/null
+# As scripts/run-app.sh installs it: transcriptions skip the pauses.
+"$BIN/hookscribe" models import "$SILERO_VAD_SAFETENSORS" >/dev/null
 "$BIN/hookscribe" config set threads 2 >/dev/null
 # Failed deliveries are retried quickly: three attempts within seconds.
 "$BIN/hookscribe" config set webhooks.retry_schedule 1s,1s >/dev/null
