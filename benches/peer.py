@@ -38,13 +38,14 @@ def systems(a, path):
                 compute_type, str(beam), t]
 
     return [
-        ("Hookscribe default", "beam 5, VAD", hookscribe(), measure.parse_hookscribe),
-        ("Hookscribe greedy", "greedy, VAD", hookscribe("--beam-size", "1"),
+        ("Hookscribe default", "q8_0, beam 5, VAD", hookscribe(model="tiny.en-q8_0"),
          measure.parse_hookscribe),
-        ("Hookscribe q8_0", "beam 5, VAD", hookscribe(model="tiny.en-q8_0"),
+        ("Hookscribe greedy", "q8_0, greedy, VAD",
+         hookscribe("--beam-size", "1", model="tiny.en-q8_0"), measure.parse_hookscribe),
+        ("Hookscribe without VAD", "q8_0, beam 5", hookscribe("--no-vad", model="tiny.en-q8_0"),
          measure.parse_hookscribe),
-        ("Hookscribe without VAD", "beam 5", hookscribe("--no-vad"), measure.parse_hookscribe),
-        ("whisper.cpp direct", "beam 5", [a.whisper_ref, a.ggml, path, t, "5"],
+        ("Hookscribe f16", "f16, beam 5, VAD", hookscribe(), measure.parse_hookscribe),
+        ("whisper.cpp direct", "f16, beam 5", [a.whisper_ref, a.ggml, path, t, "5"],
          measure.parse_whisper_ref),
         (BASELINE, "beam 5", fw("int8", 5), measure.parse_fw),
         ("faster-whisper float32", "beam 5", fw("float32", 5), measure.parse_fw),
@@ -86,8 +87,9 @@ def main():
         f"- Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC",
         f"- Machine: {measure.machine()}",
         f"- Model: tiny.en, the same CTranslate2 weights for all (Hookscribe and whisper.cpp "
-        f"read them as imported by `hookscribe models import`: f16, and q8_0 where the row "
-        f"says; faster-whisper quantizes to int8 as it loads); {a.threads} threads; "
+        f"read them as imported by `hookscribe models import`: 8-bit q8_0 as the default "
+        f"tiny.en-q8_0, or f16; faster-whisper quantizes to int8 as it loads); "
+        f"{a.threads} threads; "
         f"{a.rounds} interleaved rounds",
         "- Wall and CPU: the fastest clean run, whole process (model load included); peak RSS: "
         "the largest of all runs; ratios: to faster-whisper int8, pair by pair per round, "

