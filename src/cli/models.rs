@@ -119,7 +119,7 @@ pub fn run(engine: &Engine, command: ModelsCommand) -> Result<()> {
             match models.vad() {
                 Some(vad) => println!(
                     "\nvoice activity: {} installed at {} (pauses are skipped)",
-                    hookscribe::models::VAD_NAME,
+                    hookscribe::engine::VAD_NAME,
                     vad.path.display()
                 ),
                 None => println!("\nvoice activity: not installed; `hookscribe models import silero_vad_16k.safetensors` (PyPI silero-vad) makes transcriptions skip pauses"),
@@ -137,7 +137,7 @@ pub fn run(engine: &Engine, command: ModelsCommand) -> Result<()> {
             name,
             quantize,
             json,
-        } if hookscribe::models::is_vad_source(&path) => {
+        } if hookscribe::engine::is_vad_source(&path) => {
             if name.is_some() || quantize.is_some() {
                 anyhow::bail!(
                     "--name and --quantize apply to Whisper models; {} is a voice activity model",
@@ -182,7 +182,7 @@ pub fn run(engine: &Engine, command: ModelsCommand) -> Result<()> {
             Ok(())
         }
         ModelsCommand::Remove { name, json } => {
-            let path = if name == hookscribe::models::VAD_NAME && !models.is_installed(&name) {
+            let path = if name == hookscribe::engine::VAD_NAME && !models.is_installed(&name) {
                 models.remove_vad()?
             } else {
                 models.remove(&name)?

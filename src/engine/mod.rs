@@ -70,7 +70,10 @@ pub use jobs::{
     parse_status, AddJobs, AddedJobs, DeletedJob, JobDetail, JobQuery, JobView, JobWebhook, Jobs,
     SearchHitView, SearchQuery, SnippetPart, TranscriptView,
 };
-pub use models::{DownloadRequest, ImportRequest, InstalledModel, ModelListing, Models, VadModel};
+pub use models::{
+    is_vad_source, DownloadRequest, ImportRequest, InstalledModel, ModelListing, Models, VadModel,
+    VAD_NAME,
+};
 pub use settings::{SettingValue, Settings};
 pub use status::EngineStatus;
 pub use transcribe::{Prepared, Transcriber};

@@ -14,7 +14,7 @@ use crate::models::download::{DownloadOptions, Downloader, DEFAULT_BASE_URL};
 use crate::models::{ModelInfo, Models as ModelFiles, Precision};
 use crate::settings::Settings;
 
-pub use crate::models::ModelListing;
+pub use crate::models::{is_vad_source, ModelListing, VAD_NAME};
 
 /// An installed model file and what it holds.
 #[derive(Debug, Clone, Serialize, TS)]
