@@ -96,7 +96,7 @@ pub const SETTINGS: &[SettingSpec] = &[
         key: "vad",
         group: TRANSCRIPTION,
         default: "true",
-        description: "Skip pauses: transcribe only the speech voice activity detection finds (faster on real recordings, no text invented in silence); needs the voice activity model (`hookscribe models import silero_vad_16k.safetensors`)",
+        description: "Transcribe only the speech that voice activity detection finds: faster on real recordings, and no text invented in silence. Needs the voice activity model, which the setup installs (`hookscribe models import silero_vad_16k.safetensors`)",
         kind: Kind::Switch,
     },
     SettingSpec {
