@@ -1,5 +1,15 @@
 # Builds and tools the benchmarks share, sourced by run.sh and peer.sh. Expects ROOT,
-# CACHE, BENCH, VENV, CT2_TINY_EN and the `step` and `die` functions; run from $ROOT.
+# CACHE, BENCH, VENV and CT2_TINY_EN; the build steps run from $ROOT.
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf '\033[31merror:\033[0m %s\n' "$*" >&2; exit 1; }
+
+require_bench_tools() {
+  local tool
+  for tool in cargo g++ text2wave sox ffmpeg ffprobe python3 /usr/bin/time; do
+    command -v "$tool" >/dev/null || die "$tool is missing (bash scripts/test.sh installs the system packages; /usr/bin/time is Debian's 'time')"
+  done
+}
 
 # Sets HOOKSCRIBE (the optimized binary) and COMMIT (what it was built from).
 build_hookscribe() {

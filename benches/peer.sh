@@ -31,17 +31,12 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-step() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
-die() { printf '\033[31merror:\033[0m %s\n' "$*" >&2; exit 1; }
-
-for tool in cargo g++ text2wave sox ffmpeg ffprobe python3 /usr/bin/time; do
-  command -v "$tool" >/dev/null || die "$tool is missing (bash scripts/test.sh installs the system packages; /usr/bin/time is Debian's 'time')"
-done
+source "$ROOT/benches/build.sh"
+require_bench_tools
 [ -f "$CT2_TINY_EN/model.bin" ] || die "no CTranslate2 tiny.en at $CT2_TINY_EN (run bash scripts/test.sh once)"
 [ -f "$SILERO" ] || die "no Silero VAD at $SILERO (run bash scripts/test.sh once)"
 cd "$ROOT"
 
-source "$ROOT/benches/build.sh"
 build_hookscribe
 build_whisper_ref
 source "$ROOT/benches/audio.sh"

@@ -30,18 +30,13 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-step() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
-die() { printf '\033[31merror:\033[0m %s\n' "$*" >&2; exit 1; }
-
-for tool in cargo g++ text2wave sox ffmpeg ffprobe python3 /usr/bin/time; do
-  command -v "$tool" >/dev/null || die "$tool is missing (bash scripts/test.sh installs the system packages; /usr/bin/time is Debian's 'time')"
-done
+source "$ROOT/benches/build.sh"
+require_bench_tools
 [ -f "$CT2_TINY_EN/model.bin" ] || die "no CTranslate2 tiny.en at $CT2_TINY_EN (run bash scripts/test.sh once, or set HOOKSCRIBE_TEST_CT2_TINY_EN)"
 mkdir -p "$BENCH/bin" "$BENCH/sentences"
 cd "$ROOT"
 
 # ---------------------------------------------------------------- builds
-source "$ROOT/benches/build.sh"
 build_hookscribe
 DECODE_BENCH="$(cargo build --release --bench decode --message-format=json-render-diagnostics |
   python3 -c 'import json, sys

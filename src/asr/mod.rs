@@ -54,17 +54,11 @@ pub struct Model {
 
 impl Model {
     pub fn load(path: &Path) -> Result<Self, AsrError> {
-        route_native_logs();
+        let utf8 = loadable(path)?;
         let load_err = |reason: String| AsrError::Load {
             path: path.to_path_buf(),
             reason,
         };
-        if !path.is_file() {
-            return Err(load_err("no such file".into()));
-        }
-        let utf8 = path
-            .to_str()
-            .ok_or_else(|| load_err("the path is not valid UTF-8".into()))?;
         let context = WhisperContext::new_with_params(utf8, WhisperContextParameters::default())
             .map_err(|e| {
                 load_err(format!(
@@ -241,6 +235,21 @@ fn cached<T>(
     loaded.retain(|(p, _), _| *p != key.0);
     loaded.insert(key, model.clone());
     Ok(model)
+}
+
+/// A model file's path as whisper.cpp takes it (UTF-8), once it is known to be a file;
+/// whisper.cpp's logging is routed first, so that its complaints reach the log.
+fn loadable(path: &Path) -> Result<&str, AsrError> {
+    route_native_logs();
+    let load_err = |reason: &str| AsrError::Load {
+        path: path.to_path_buf(),
+        reason: reason.to_string(),
+    };
+    if !path.is_file() {
+        return Err(load_err("no such file"));
+    }
+    path.to_str()
+        .ok_or_else(|| load_err("the path is not valid UTF-8"))
 }
 
 /// Sends whisper.cpp's and ggml's logging through `tracing` (target `whisper_rs`)

@@ -38,17 +38,11 @@ pub struct Vad {
 
 impl Vad {
     pub fn load(path: &Path) -> Result<Self, AsrError> {
-        super::route_native_logs();
+        let utf8 = super::loadable(path)?;
         let load_err = |reason: String| AsrError::Load {
             path: path.to_path_buf(),
             reason,
         };
-        if !path.is_file() {
-            return Err(load_err("no such file".into()));
-        }
-        let utf8 = path
-            .to_str()
-            .ok_or_else(|| load_err("the path is not valid UTF-8".into()))?;
         let mut params = WhisperVadContextParams::new();
         params.set_n_threads(1);
         let context = WhisperVadContext::new(utf8, params).map_err(|e| {

@@ -126,12 +126,7 @@ impl Models {
         let path = self
             .installed_vad()
             .ok_or_else(|| ModelError::NotInstalled(VAD_NAME.to_string()))?;
-        std::fs::remove_file(&path).map_err(|source| ModelError::Io {
-            action: "cannot remove",
-            path: path.clone(),
-            source,
-        })?;
-        Ok(path)
+        remove_file(path)
     }
 
     pub fn is_installed(&self, name: &str) -> bool {
@@ -231,12 +226,7 @@ impl Models {
         if !path.is_file() {
             return Err(ModelError::NotInstalled(name.to_string()));
         }
-        std::fs::remove_file(&path).map_err(|source| ModelError::Io {
-            action: "cannot remove",
-            path: path.clone(),
-            source,
-        })?;
-        Ok(path)
+        remove_file(path)
     }
 
     /// Imports a ggml file (validated, copied) or a CTranslate2 folder (converted).
@@ -336,6 +326,18 @@ impl Models {
             path: dest.to_path_buf(),
             source,
         })
+    }
+}
+
+/// Deletes an installed model file; returns where it was.
+fn remove_file(path: PathBuf) -> Result<PathBuf, ModelError> {
+    match std::fs::remove_file(&path) {
+        Ok(()) => Ok(path),
+        Err(source) => Err(ModelError::Io {
+            action: "cannot remove",
+            path,
+            source,
+        }),
     }
 }
 
