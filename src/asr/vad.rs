@@ -94,6 +94,11 @@ fn merge(spans: impl Iterator<Item = Range<usize>>) -> Vec<Range<usize>> {
     merged
 }
 
+/// The sample at a time in seconds (none before the start).
+fn sample_at(seconds: f64) -> usize {
+    (seconds.max(0.0) * f64::from(SAMPLE_RATE)).round() as usize
+}
+
 /// One speech span inside the condensed audio.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Piece {
@@ -159,7 +164,7 @@ impl Condensed {
     /// the piece before its words, or "ends" in the padding at the start of the next: such
     /// a start belongs to the next piece, such an end to the previous one.
     pub fn to_original(&self, seconds: f64, edge: Edge) -> f64 {
-        let at = (seconds.max(0.0) * f64::from(SAMPLE_RATE)).round() as usize;
+        let at = sample_at(seconds);
         let pad = PAD_SAMPLES;
         // The piece the time falls in: for an end, the one it closes (a time where two
         // pieces meet ends the first).
@@ -188,7 +193,7 @@ impl Condensed {
 
     /// Where the speech span holding `seconds` (a time in the window) starts.
     pub fn span_start(&self, seconds: f64) -> f64 {
-        let at = (seconds.max(0.0) * f64::from(SAMPLE_RATE)).round() as usize;
+        let at = sample_at(seconds);
         let index = self
             .pieces
             .partition_point(|p| p.original <= at)

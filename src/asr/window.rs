@@ -124,11 +124,7 @@ impl<'a> Run<'a> {
         report_window(0);
 
         if rms(samples) < SILENCE_RMS {
-            tracing::debug!(
-                offset_s = offset as f64 / SAMPLE_RATE as f64,
-                "silent window skipped"
-            );
-            buffer.advance(n);
+            skip(buffer, n, "silent window skipped");
             return Ok(());
         }
 
@@ -136,11 +132,7 @@ impl<'a> Run<'a> {
             Some(vad) => {
                 let spans = vad.speech(samples)?;
                 let Some(condensed) = Condensed::new(samples, &spans) else {
-                    tracing::debug!(
-                        offset_s = offset as f64 / SAMPLE_RATE as f64,
-                        "window without speech skipped"
-                    );
-                    buffer.advance(n);
+                    skip(buffer, n, "window without speech skipped");
                     return Ok(());
                 };
                 tracing::debug!(
@@ -401,6 +393,15 @@ impl<'a> Run<'a> {
         }
         Ok(segments)
     }
+}
+
+/// Consumes a window that is not worth transcribing, saying why in the log.
+fn skip(buffer: &mut Buffer, n: usize, why: &'static str) {
+    tracing::debug!(
+        offset_s = buffer.consumed() as f64 / SAMPLE_RATE as f64,
+        "{why}"
+    );
+    buffer.advance(n);
 }
 
 /// Adds a token's text to the words: a piece starting with a space starts a new word.

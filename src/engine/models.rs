@@ -58,6 +58,13 @@ impl VadModel {
     }
 }
 
+/// A failed import's error, naming the file or folder it came from.
+fn import_failed(source: &std::path::Path, error: crate::models::ModelError) -> EngineError {
+    let error = EngineError::from(error);
+    let message = format!("cannot import {}: {}", source.display(), error.message);
+    EngineError { message, ..error }
+}
+
 /// A catalog model to download.
 #[derive(Debug, Clone, Default, Deserialize, TS)]
 #[serde(default)]
@@ -127,15 +134,7 @@ impl Models<'_> {
         let precision = request.quantize.then_some(Precision::Q8_0);
         let (name, info) = files
             .import(&request.path, request.name.as_deref(), precision)
-            .map_err(|e| {
-                let error = EngineError::from(e);
-                let message = format!(
-                    "cannot import {}: {}",
-                    request.path.display(),
-                    error.message
-                );
-                EngineError { message, ..error }
-            })?;
+            .map_err(|e| import_failed(&request.path, e))?;
         tracing::info!(model = %name, "model imported");
         self.changed();
         Ok(InstalledModel::new(&files, &name, &info))
@@ -144,11 +143,10 @@ impl Models<'_> {
     /// Installs the voice activity model from Silero VAD's `silero_vad_16k.safetensors`
     /// (PyPI `silero-vad`, `silero_vad/data/`); transcriptions then skip the pauses.
     pub fn import_vad(&self, source: &std::path::Path) -> Result<VadModel, EngineError> {
-        let path = self.files().import_vad(source).map_err(|e| {
-            let error = EngineError::from(e);
-            let message = format!("cannot import {}: {}", source.display(), error.message);
-            EngineError { message, ..error }
-        })?;
+        let path = self
+            .files()
+            .import_vad(source)
+            .map_err(|e| import_failed(source, e))?;
         tracing::info!(path = %path.display(), "voice activity model imported");
         self.changed();
         Ok(VadModel::at(path))
