@@ -182,11 +182,7 @@ pub fn run(engine: &Engine, command: ModelsCommand) -> Result<()> {
             Ok(())
         }
         ModelsCommand::Remove { name, json } => {
-            let path = if name == hookscribe::engine::VAD_NAME && !models.is_installed(&name) {
-                models.remove_vad()?
-            } else {
-                models.remove(&name)?
-            };
+            let path = models.remove(&name)?;
             if json {
                 return print_json(&serde_json::json!({ "removed": name, "path": path }));
             }

@@ -157,14 +157,8 @@ impl Models<'_> {
         self.files().installed_vad().map(VadModel::at)
     }
 
-    /// Deletes the voice activity model; returns where it was.
-    pub fn remove_vad(&self) -> Result<PathBuf, EngineError> {
-        let path = self.files().remove_vad()?;
-        self.changed();
-        Ok(path)
-    }
-
-    /// Deletes an installed model; returns where it was.
+    /// Deletes an installed model (`silero-vad`: the voice activity model); returns where
+    /// it was.
     pub fn remove(&self, name: &str) -> Result<PathBuf, EngineError> {
         let path = self.files().remove(name)?;
         self.changed();

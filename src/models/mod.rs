@@ -122,7 +122,7 @@ impl Models {
     }
 
     /// Removes the voice activity model; returns where it was.
-    pub fn remove_vad(&self) -> Result<PathBuf, ModelError> {
+    fn remove_vad(&self) -> Result<PathBuf, ModelError> {
         let path = self
             .installed_vad()
             .ok_or_else(|| ModelError::NotInstalled(VAD_NAME.to_string()))?;
@@ -220,13 +220,18 @@ impl Models {
         Ok(())
     }
 
+    /// Removes an installed model; `silero-vad` (unless a Whisper model has that name)
+    /// is the voice activity model.
     pub fn remove(&self, name: &str) -> Result<PathBuf, ModelError> {
         validate_name(name)?;
         let path = self.path_of(name);
-        if !path.is_file() {
-            return Err(ModelError::NotInstalled(name.to_string()));
+        if path.is_file() {
+            remove_file(path)
+        } else if name == VAD_NAME {
+            self.remove_vad()
+        } else {
+            Err(ModelError::NotInstalled(name.to_string()))
         }
-        remove_file(path)
     }
 
     /// Imports a ggml file (validated, copied) or a CTranslate2 folder (converted).
