@@ -117,23 +117,26 @@ pub enum Edge {
     End,
 }
 
-/// The speech of a window joined into one piece of audio, and the way back to the
+/// The way from the speech of a window, joined into one piece of audio, back to the
 /// window's own timeline.
 #[derive(Debug)]
 pub struct Condensed {
-    pub audio: Vec<f32>,
     pieces: Vec<Piece>,
+    /// Length of the joined audio, in samples.
+    len: usize,
 }
 
 impl Condensed {
-    /// Joins `spans` of `samples` (in order, not overlapping). `None` when there is no
-    /// speech at all.
-    pub fn new(samples: &[f32], spans: &[Range<usize>]) -> Option<Self> {
+    /// Joins `spans` of `samples` (in order, not overlapping) into `audio`, replacing what
+    /// it held: the caller keeps one buffer for every window rather than allocating a
+    /// few megabytes each time. `None` when there is no speech at all.
+    pub fn new(samples: &[f32], spans: &[Range<usize>], audio: &mut Vec<f32>) -> Option<Self> {
         if spans.is_empty() {
             return None;
         }
         let total: usize = spans.iter().map(|s| s.len()).sum();
-        let mut audio = Vec::with_capacity(total.max(MIN_CONDENSED_SAMPLES));
+        audio.clear();
+        audio.reserve_exact(total.max(MIN_CONDENSED_SAMPLES));
         let mut pieces = Vec::with_capacity(spans.len());
         for span in spans {
             let span = span.start.min(samples.len())..span.end.min(samples.len());
@@ -147,7 +150,15 @@ impl Condensed {
         if audio.len() < MIN_CONDENSED_SAMPLES {
             audio.resize(MIN_CONDENSED_SAMPLES, 0.0);
         }
-        Some(Self { audio, pieces })
+        Some(Self {
+            pieces,
+            len: audio.len(),
+        })
+    }
+
+    /// Length of the joined audio, in samples.
+    pub fn audio_len(&self) -> usize {
+        self.len
     }
 
     /// How much of the window is speech, 0 to 1 (for the log).
@@ -220,8 +231,13 @@ mod tests {
     fn times_map_back_across_the_cut_pauses() {
         // Speech at 2-4 s and 10-13 s of a 20 s window: condensed, 0-2 s and 2-5 s.
         let samples = vec![0.1f32; 20 * S];
-        let condensed = Condensed::new(&samples, &[2 * S..4 * S, 10 * S..13 * S]).unwrap();
-        assert_eq!(condensed.audio.len(), 5 * S);
+        // The joined audio replaces what the buffer held before.
+        let mut audio = vec![0.5f32; 7 * S];
+        let condensed =
+            Condensed::new(&samples, &[2 * S..4 * S, 10 * S..13 * S], &mut audio).unwrap();
+        assert_eq!(audio.len(), 5 * S);
+        assert_eq!(condensed.audio_len(), 5 * S);
+        assert!(audio.iter().all(|&s| s == 0.1));
         let at = |t: f64, edge| condensed.to_original(t, edge);
         assert_eq!(at(0.0, Edge::Start), 2.0);
         assert_eq!(at(1.5, Edge::Start), 3.5);
@@ -247,13 +263,14 @@ mod tests {
     fn a_lone_short_word_is_padded_to_what_whisper_accepts() {
         let samples = vec![0.1f32; 10 * S];
         let word: Range<usize> = 4 * S..4 * S + S / 2;
-        let condensed = Condensed::new(&samples, std::slice::from_ref(&word)).unwrap();
-        assert_eq!(condensed.audio.len(), MIN_CONDENSED_SAMPLES);
-        assert_eq!(condensed.audio[S / 2 - 1], 0.1);
-        assert_eq!(condensed.audio[S / 2], 0.0, "the padding is silence");
+        let mut audio = Vec::new();
+        let condensed = Condensed::new(&samples, std::slice::from_ref(&word), &mut audio).unwrap();
+        assert_eq!(condensed.audio_len(), MIN_CONDENSED_SAMPLES);
+        assert_eq!(audio[S / 2 - 1], 0.1);
+        assert_eq!(audio[S / 2], 0.0, "the padding is silence");
         assert_eq!(condensed.to_original(0.9, Edge::End), 4.5);
         assert!(
-            Condensed::new(&samples, &[]).is_none(),
+            Condensed::new(&samples, &[], &mut audio).is_none(),
             "no speech, nothing to run"
         );
     }

@@ -32,6 +32,14 @@ pub struct Buffer {
 
 impl Buffer {
     pub fn push(&mut self, chunk: &[f32]) {
+        let needed = self.samples.len() + chunk.len();
+        if needed > self.samples.capacity() {
+            // Room for a whole window and the chunk that completes it, once: growing by
+            // doubling would hold up to twice a window, and every regrowth leaves a
+            // freed block of several megabytes behind in the allocator.
+            let wanted = needed.max(WINDOW_SAMPLES + SAMPLE_RATE as usize);
+            self.samples.reserve_exact(wanted - self.samples.len());
+        }
         self.samples.extend_from_slice(chunk);
     }
 
@@ -66,6 +74,8 @@ pub struct Run<'a> {
     cancel: &'a CancelFlag,
     /// Cuts the pauses out of each window before Whisper hears it.
     vad: Option<&'a Vad>,
+    /// The speech of the current window, joined (reused from window to window).
+    speech: Vec<f32>,
     guard: Guard,
     segments: Vec<Segment>,
 }
@@ -92,6 +102,7 @@ impl<'a> Run<'a> {
             language,
             cancel,
             vad,
+            speech: Vec::new(),
             guard: Guard::default(),
             segments: Vec::new(),
         })
@@ -131,7 +142,7 @@ impl<'a> Run<'a> {
         let condensed = match self.vad {
             Some(vad) => {
                 let spans = vad.speech(samples)?;
-                let Some(condensed) = Condensed::new(samples, &spans) else {
+                let Some(condensed) = Condensed::new(samples, &spans, &mut self.speech) else {
                     skip(buffer, n, "window without speech skipped");
                     return Ok(());
                 };
@@ -145,10 +156,20 @@ impl<'a> Run<'a> {
             }
             None => None,
         };
-        let heard = condensed.as_ref().map_or(samples, |c| c.audio.as_slice());
-        let mut found = self.run_whisper(heard, &mut report_window)?;
+        // Whisper hears the joined speech, or else the window itself. Either buffer is
+        // lent to the whisper thread and comes back, so no window is ever copied.
+        let (heard, heard_len) = match &condensed {
+            Some(condensed) => (std::mem::take(&mut self.speech), condensed.audio_len()),
+            None => (std::mem::take(&mut buffer.samples), n),
+        };
+        let heard = self.run_whisper(heard, heard_len, &mut report_window)?;
+        match condensed {
+            Some(_) => self.speech = heard,
+            None => buffer.samples = heard,
+        }
+        let mut found = self.collect_segments()?;
         // whisper.cpp can place a final timestamp past the end of the audio it was given.
-        let heard_seconds = heard.len() as f64 / SAMPLE_RATE as f64;
+        let heard_seconds = heard_len as f64 / SAMPLE_RATE as f64;
         let window_seconds = n as f64 / SAMPLE_RATE as f64;
         let to_window = |t: f64, edge: Edge| {
             let t = t.clamp(0.0, heard_seconds);
@@ -261,14 +282,18 @@ impl<'a> Run<'a> {
     /// Runs whisper.cpp on its own thread. whisper.cpp checks its abort hook only between
     /// encoder and decoder passes (a pass of a large model takes seconds), so on cancel we
     /// return at once and let the thread finish its current pass and exit on its own.
+    ///
+    /// Whisper hears `audio[..len]`; the buffer moves to the thread (a window is megabytes:
+    /// not worth a copy) and is handed back for the next window.
     fn run_whisper(
         &mut self,
-        samples: &[f32],
+        audio: Vec<f32>,
+        len: usize,
         report: &mut dyn FnMut(i32),
-    ) -> Result<Vec<Segment>, AsrError> {
+    ) -> Result<Vec<f32>, AsrError> {
         enum Event {
             Progress(i32),
-            Done(Box<WhisperState>, Result<(), String>),
+            Done(Box<WhisperState>, Vec<f32>, Result<(), String>),
         }
         let mut state = self
             .state
@@ -278,7 +303,7 @@ impl<'a> Run<'a> {
         let options = self.options.clone();
         let language = self.language;
         let cancel = self.cancel.clone();
-        let samples = samples.to_vec();
+        let len = len.min(audio.len());
         let (events, received) = mpsc::channel();
         std::thread::Builder::new()
             .name("whisper".into())
@@ -295,23 +320,23 @@ impl<'a> Run<'a> {
                 // SAFETY: the flag and the callback live until this closure returns, after
                 // `full`, their only user.
                 unsafe { callbacks::install(&mut params, cancel.as_atomic(), &mut on_progress) };
-                let result = state.full(params, &samples).map_err(|e| e.to_string());
-                let _ = events.send(Event::Done(Box::new(state), result));
+                let result = state.full(params, &audio[..len]).map_err(|e| e.to_string());
+                let _ = events.send(Event::Done(Box::new(state), audio, result));
             })
             .map_err(|e| {
                 AsrError::Whisper(format!("cannot start the transcription thread: {e}"))
             })?;
 
-        loop {
+        let audio = loop {
             match received.recv_timeout(Duration::from_millis(20)) {
                 Ok(Event::Progress(percent)) => report(percent),
-                Ok(Event::Done(state, result)) => {
+                Ok(Event::Done(state, audio, result)) => {
                     self.state = Some(*state);
                     if self.cancel.is_cancelled() {
                         return Err(AsrError::Cancelled);
                     }
                     result.map_err(AsrError::Whisper)?;
-                    break;
+                    break audio;
                 }
                 Err(RecvTimeoutError::Timeout) if self.cancel.is_cancelled() => {
                     return Err(AsrError::Cancelled);
@@ -323,7 +348,7 @@ impl<'a> Run<'a> {
                     ));
                 }
             }
-        }
+        };
         let state = self
             .state
             .as_ref()
@@ -331,7 +356,7 @@ impl<'a> Run<'a> {
         if self.language.is_none() {
             self.language = whisper_rs::get_lang_str(state.full_lang_id_from_state());
         }
-        self.collect_segments()
+        Ok(audio)
     }
 
     fn collect_segments(&self) -> Result<Vec<Segment>, AsrError> {
