@@ -122,8 +122,6 @@ pub enum Edge {
 #[derive(Debug)]
 pub struct Condensed {
     pieces: Vec<Piece>,
-    /// Length of the joined audio, in samples.
-    len: usize,
 }
 
 impl Condensed {
@@ -150,15 +148,7 @@ impl Condensed {
         if audio.len() < MIN_CONDENSED_SAMPLES {
             audio.resize(MIN_CONDENSED_SAMPLES, 0.0);
         }
-        Some(Self {
-            pieces,
-            len: audio.len(),
-        })
-    }
-
-    /// Length of the joined audio, in samples.
-    pub fn audio_len(&self) -> usize {
-        self.len
+        Some(Self { pieces })
     }
 
     /// How much of the window is speech, 0 to 1 (for the log).
@@ -236,7 +226,6 @@ mod tests {
         let condensed =
             Condensed::new(&samples, &[2 * S..4 * S, 10 * S..13 * S], &mut audio).unwrap();
         assert_eq!(audio.len(), 5 * S);
-        assert_eq!(condensed.audio_len(), 5 * S);
         assert!(audio.iter().all(|&s| s == 0.1));
         let at = |t: f64, edge| condensed.to_original(t, edge);
         assert_eq!(at(0.0, Edge::Start), 2.0);
@@ -265,7 +254,7 @@ mod tests {
         let word: Range<usize> = 4 * S..4 * S + S / 2;
         let mut audio = Vec::new();
         let condensed = Condensed::new(&samples, std::slice::from_ref(&word), &mut audio).unwrap();
-        assert_eq!(condensed.audio_len(), MIN_CONDENSED_SAMPLES);
+        assert_eq!(audio.len(), MIN_CONDENSED_SAMPLES);
         assert_eq!(audio[S / 2 - 1], 0.1);
         assert_eq!(audio[S / 2], 0.0, "the padding is silence");
         assert_eq!(condensed.to_original(0.9, Edge::End), 4.5);

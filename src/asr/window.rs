@@ -159,7 +159,11 @@ impl<'a> Run<'a> {
         // Whisper hears the joined speech, or else the window itself. Either buffer is
         // lent to the whisper thread and comes back, so no window is ever copied.
         let (heard, heard_len) = match &condensed {
-            Some(condensed) => (std::mem::take(&mut self.speech), condensed.audio_len()),
+            Some(_) => {
+                let speech = std::mem::take(&mut self.speech);
+                let len = speech.len();
+                (speech, len)
+            }
             None => (std::mem::take(&mut buffer.samples), n),
         };
         let heard = self.run_whisper(heard, heard_len, &mut report_window)?;
