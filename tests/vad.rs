@@ -542,3 +542,49 @@ fn queued_jobs_skip_the_pauses_unless_told_not_to() {
         ) <= 0.15
     );
 }
+
+/// whisper.cpp 1.8.3 read the no-speech probability from a logits row its decoder never
+/// wrote, so it was always about zero and whisper's no-speech test (skip a 30 s piece that
+/// is probably not speech and was decoded with low confidence) never fired. The vendored
+/// copy reads it at the start-of-transcript token, as OpenAI's whisper does.
+#[test]
+fn whisper_reports_the_probability_that_a_piece_holds_no_speech() {
+    use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters};
+    let _turn = common::whisper_turn();
+    let path = Models::open(&fixtures().home).path_of("tiny.en");
+    let context = WhisperContext::new_with_params(
+        path.to_str().unwrap(),
+        WhisperContextParameters::default(),
+    )
+    .unwrap();
+    // A phrase, then silence: the first 30 s piece holds speech, the second only room noise.
+    let samples = [spoken(FRIDAY), room(60.0)].concat();
+    let mut state = context.create_state().unwrap();
+    let mut params = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
+    params.set_language(Some("en"));
+    params.set_n_threads(2);
+    // Keep every segment, so that each piece's probability can be read.
+    params.set_no_speech_thold(1.0);
+    params.set_print_progress(false);
+    state.full(params, &samples).unwrap();
+    let segments: Vec<(f64, f32)> = state
+        .as_iter()
+        .map(|s| {
+            (
+                s.start_timestamp() as f64 / 100.0,
+                s.no_speech_probability(),
+            )
+        })
+        .collect();
+    eprintln!("(start s, no-speech probability): {segments:?}");
+    let speech = segments.iter().filter(|(start, _)| *start < 5.0);
+    let silence = segments.iter().filter(|(start, _)| *start >= 30.0);
+    assert!(
+        speech.clone().count() > 0 && speech.clone().all(|(_, p)| *p < 0.2),
+        "the spoken phrase is speech: {segments:?}"
+    );
+    assert!(
+        silence.clone().count() > 0 && silence.clone().all(|(_, p)| *p > 0.6),
+        "each piece of room noise alone is probably not speech: {segments:?}"
+    );
+}

@@ -101,20 +101,24 @@ fn main() {
     }
 
     println!("cargo:rerun-if-changed=wrapper.h");
+    // Vendored with a patch: an edited whisper.cpp or ggml source must rebuild the library
+    // (the line above alone would keep a stale build in a reused target directory).
+    println!("cargo:rerun-if-changed=whisper.cpp/src");
+    println!("cargo:rerun-if-changed=whisper.cpp/include");
+    println!("cargo:rerun-if-changed=whisper.cpp/ggml");
 
     let out = PathBuf::from(env::var("OUT_DIR").unwrap());
     let whisper_root = out.join("whisper.cpp");
 
-    if !whisper_root.exists() {
-        std::fs::create_dir_all(&whisper_root).unwrap();
-        fs_extra::dir::copy("./whisper.cpp", &out, &Default::default()).unwrap_or_else(|e| {
-            panic!(
-                "Failed to copy whisper sources into {}: {}",
-                whisper_root.display(),
-                e
-            )
-        });
-    }
+    // Vendored with a patch: copy the sources that changed since the last build (not only
+    // on the first one), and only those, so that cmake rebuilds what an edit touched.
+    sync_sources(std::path::Path::new("./whisper.cpp"), &whisper_root).unwrap_or_else(|e| {
+        panic!(
+            "Failed to copy whisper sources into {}: {}",
+            whisper_root.display(),
+            e
+        )
+    });
 
     if env::var("WHISPER_DONT_GENERATE_BINDINGS").is_ok() {
         let _: u64 = std::fs::copy("src/bindings.rs", out.join("bindings.rs"))
@@ -392,4 +396,19 @@ fn get_whisper_cpp_version(whisper_root: &std::path::Path) -> std::io::Result<Op
     }
 
     Ok(None)
+}
+
+// Copies every file under `from` to the same place under `to` whose content differs there.
+fn sync_sources(from: &std::path::Path, to: &std::path::Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            sync_sources(&entry.path(), &target)?;
+        } else if std::fs::read(&target).ok() != Some(std::fs::read(entry.path())?) {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
 }

@@ -522,17 +522,23 @@ static void whisper_batch_prep_legacy(whisper_batch & batch, const whisper_token
     batch.logits[n_tokens - 1] = 1;
 }
 
-// whether only the batch's last token needs logits
-static bool whisper_batch_wants_last_logits_only(const whisper_batch & batch) {
-    if (batch.n_tokens < 2 || batch.logits[batch.n_tokens - 1] == 0) {
-        return false;
+// how many of the batch's tokens need logits
+static int whisper_batch_n_logits(const whisper_batch & batch) {
+    int n = 0;
+    for (int i = 0; i < batch.n_tokens; ++i) {
+        n += batch.logits[i] != 0;
     }
-    for (int i = 0; i < batch.n_tokens - 1; ++i) {
-        if (batch.logits[i] != 0) {
-            return false;
-        }
+    return n;
+}
+
+// the row of token i in the logits of a decoder pass, which hold only the tokens that
+// asked for logits, in batch order
+static int whisper_batch_logits_row(const whisper_batch & batch, int i) {
+    int row = 0;
+    for (int j = 0; j < i; ++j) {
+        row += batch.logits[j] != 0;
     }
-    return true;
+    return row;
 }
 
 // replace std::pair by using customized pair struct (reason: std::pair is very slow)
@@ -814,7 +820,7 @@ struct whisper_decoder {
     // grammar parse state of generated sequence of tokens
     whisper_grammar  grammar;
 
-    int i_batch;    // the index of the token in the current batch
+    int i_batch;    // the row of the token's logits in the current batch (see whisper_batch_logits_row)
     int seek_delta; // the window shift found so far based on the decoded timestamp tokens
 
     bool failed;    // has the current segment failed to decode?
@@ -2824,11 +2830,17 @@ static struct ggml_cgraph * whisper_build_graph_decoder(
                 model.d_ln_b);
     }
 
-    // compute logits only for the last token when it is the only one asked for (a prompt
-    // pass): projecting every prompt token onto the vocabulary is the largest matrix
-    // product of a small model's prompt pass, and its result was thrown away
-    if (!worst_case && whisper_batch_wants_last_logits_only(batch)) {
-        cur = ggml_view_2d(ctx0, cur, cur->ne[0], 1, cur->nb[1], (cur->ne[1] - 1)*cur->nb[1]);
+    // project onto the vocabulary only the tokens that asked for logits: a prompt pass
+    // (up to 224 tokens) wants one or two rows, and projecting every prompt token is the
+    // largest matrix product of a small model's prompt pass. The worst-case graph, which
+    // sizes the buffers, keeps every row.
+    const int n_logits = whisper_batch_n_logits(batch);
+    if (!worst_case && n_logits > 0 && n_logits < n_tokens) {
+        struct ggml_tensor * logits_rows = ggml_new_tensor_1d(ctx0, GGML_TYPE_I32, n_logits);
+        ggml_set_name(logits_rows, "logits_rows");
+        ggml_set_input(logits_rows);
+
+        cur = ggml_get_rows(ctx0, cur, logits_rows);
     }
 
     struct ggml_tensor * logits = ggml_mul_mat(ctx0, model.d_te, cur);
@@ -2921,6 +2933,20 @@ static bool whisper_decode_internal(
         }
 
         {
+            struct ggml_tensor * logits_rows = ggml_graph_get_tensor(gf, "logits_rows");
+            if (logits_rows != nullptr) {
+                int32_t row = 0;
+                for (int i = 0; i < n_tokens; ++i) {
+                    if (batch.logits[i] != 0) {
+                        const int32_t val = i;
+                        ggml_backend_tensor_set(logits_rows, &val, row*sizeof(int32_t), sizeof(int32_t));
+                        row++;
+                    }
+                }
+            }
+        }
+
+        {
             struct ggml_tensor * KQ_mask = ggml_graph_get_tensor(gf, "KQ_mask");
 
             auto & kv_self = wstate.kv_self;
@@ -2961,14 +2987,17 @@ static bool whisper_decode_internal(
         }
     }
 
-    logits_out.resize(n_tokens*n_vocab);
-    for (int i = 0; i < n_tokens; i++) {
+    // the logits hold one row per token that asked for them, in batch order (see
+    // whisper_batch_logits_row): a prompt pass no longer fills (and keeps resident) a row
+    // per prompt token that nobody reads
+    logits_out.resize(int64_t(whisper_batch_n_logits(batch))*n_vocab);
+    for (int i = 0, row = 0; i < n_tokens; i++) {
         if (batch.logits[i] == 0) {
             continue;
         }
-        // the graph may hold the last token's row alone
-        const int64_t row = logits->ne[1] == n_tokens ? i : 0;
-        ggml_backend_tensor_get(logits, logits_out.data() + (n_vocab*i), sizeof(float)*(n_vocab*row), sizeof(float)*n_vocab);
+        const int64_t src = logits->ne[1] == n_tokens ? i : row;
+        ggml_backend_tensor_get(logits, logits_out.data() + (n_vocab*row), sizeof(float)*(n_vocab*src), sizeof(float)*n_vocab);
+        row++;
     }
 
     if (batch.n_tokens > 1) {
@@ -7160,6 +7189,11 @@ int whisper_full_with_state(
 
                 whisper_batch_prep_legacy(state->batch, prompt.data(), prompt.size(), 0, 0);
 
+                // the no-speech probability is read at the start-of-transcript token, which
+                // follows the previous text (as in OpenAI's whisper); its logits must be kept
+                const int i_sot = prompt.size() - prompt_init.size();
+                state->batch.logits[i_sot] = 1;
+
                 if (!whisper_decode_internal(*ctx, *state, state->batch, params.n_threads, false, params.abort_callback, params.abort_callback_user_data)) {
                     WHISPER_LOG_ERROR("%s: failed to decode\n", __func__);
                     return -8;
@@ -7172,15 +7206,18 @@ int whisper_full_with_state(
                     std::vector<float> logprobs(n_logits);
                     std::vector<float> probs(n_logits);
 
-                    whisper_compute_logprobs(state->logits, n_logits, logprobs);
-                    whisper_compute_probs(state->logits, n_logits, logprobs, probs);
+                    const std::vector<float> logits_sot(
+                            state->logits.begin() + int64_t(whisper_batch_logits_row(state->batch, i_sot))*n_logits,
+                            state->logits.begin() + int64_t(whisper_batch_logits_row(state->batch, i_sot) + 1)*n_logits);
+                    whisper_compute_logprobs(logits_sot, n_logits, logprobs);
+                    whisper_compute_probs(logits_sot, n_logits, logprobs, probs);
                     state->no_speech_prob = probs[whisper_token_nosp(ctx)];
                 }
 
                 {
                     const int64_t t_start_sample_us = ggml_time_us();
 
-                    state->decoders[0].i_batch = prompt.size() - 1;
+                    state->decoders[0].i_batch = whisper_batch_logits_row(state->batch, prompt.size() - 1);
 
                     whisper_process_logits(*ctx, *state, state->decoders[0], params, t_cur);
 
