@@ -102,9 +102,9 @@ pub const SETTINGS: &[SettingSpec] = &[
     SettingSpec {
         key: "concurrency",
         group: QUEUE,
-        default: "1",
-        description: "Transcriptions run at once (one already uses every core)",
-        kind: Kind::Count { min: 1, max: 16 },
+        default: "auto",
+        description: "Transcriptions run at once: auto (two on 4 or more cores, one below) or a number. They share the cores: a batch splits them, a file alone gets them all",
+        kind: Kind::CountOrAuto { max: 16 },
     },
     SettingSpec {
         key: "queue.worker_timeout",
@@ -463,6 +463,14 @@ impl<'a> Settings<'a> {
         Ok(self.get("threads")?.value.parse().ok())
     }
 
+    /// Jobs the queue runs at once (`auto` decides by the physical cores).
+    pub fn concurrency(&self) -> Result<usize, SettingsError> {
+        Ok(match self.get("concurrency")?.value.parse() {
+            Ok(n) => n,
+            Err(_) => crate::jobs::cores::auto_concurrency(crate::asr::default_threads()),
+        })
+    }
+
     /// A switch setting.
     pub fn switch(&self, key: &str) -> Result<bool, SettingsError> {
         Ok(self.get(key)?.value == "true")
@@ -577,8 +585,14 @@ mod tests {
                 .unwrap(),
             "https://mirror.example/whisper"
         );
-        assert_eq!(settings.get("concurrency").unwrap().value, "1");
+        assert_eq!(settings.get("concurrency").unwrap().value, "auto");
         assert!(!settings.get("concurrency").unwrap().is_set);
+        assert_eq!(
+            settings.concurrency().unwrap(),
+            crate::jobs::cores::auto_concurrency(crate::asr::default_threads())
+        );
+        assert_eq!(settings.set("concurrency", "3").unwrap(), "3");
+        assert_eq!(settings.concurrency().unwrap(), 3);
         // A model file named relative to here is kept absolute (the daemon runs elsewhere).
         let stored = settings.set("model", "./Cargo.toml").unwrap();
         assert!(
@@ -642,6 +656,6 @@ mod tests {
         settings.set("concurrency", "2").unwrap();
         settings.unset("concurrency").unwrap();
         let value = settings.get("concurrency").unwrap();
-        assert_eq!((value.value.as_str(), value.is_set), ("1", false));
+        assert_eq!((value.value.as_str(), value.is_set), ("auto", false));
     }
 }

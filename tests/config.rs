@@ -52,5 +52,5 @@ fn unknown_keys_and_bad_values_fail_clearly_and_change_nothing() {
     assert!(!ok);
     assert!(stderr.contains("a whole number from 1 to 16"), "{stderr}");
     let (_, stdout, _) = run_cli(&home, &["config", "get", "concurrency"]);
-    assert_eq!(stdout.trim(), "1");
+    assert_eq!(stdout.trim(), "auto");
 }

@@ -217,6 +217,77 @@ fn two_runners_on_one_database_complete_each_job_exactly_once() {
     assert!(log_a.contains("job completed") || log_b.contains("job completed"));
 }
 
+/// The threads each job got, from the `job started` lines of a run's log.
+fn threads_per_job(log: &str) -> std::collections::HashMap<i64, usize> {
+    log.lines()
+        .filter(|line| line.contains("job started"))
+        .filter_map(|line| {
+            let after = |key: &str| -> Option<&str> {
+                let rest = &line[line.find(key)? + key.len()..];
+                let end = rest
+                    .find(|c: char| !c.is_ascii_digit())
+                    .unwrap_or(rest.len());
+                Some(&rest[..end])
+            };
+            Some((
+                after("job{job=")?.parse().ok()?,
+                after("threads=")?.parse().ok()?,
+            ))
+        })
+        .collect()
+}
+
+/// Two jobs at once (what `concurrency = auto` picks on 4 or more cores; set by hand
+/// here): a batch runs side by side on half the cores each, and a file queued alone gets
+/// every core.
+#[test]
+fn a_batch_runs_side_by_side_on_shared_cores_and_a_lone_file_gets_them_all() {
+    let _turn = whisper_turn();
+    let (dir, home) = home();
+    for (key, value) in [("threads", "auto"), ("concurrency", "2")] {
+        let (ok, _, stderr) = run_cli(&home, &["config", "set", key, value]);
+        assert!(ok, "{stderr}");
+    }
+    let cores = hookscribe::asr::default_threads();
+    let mut batch = Vec::new();
+    for i in 0..3 {
+        let file = dir.path().join(format!("batch-{i}.wav"));
+        speak(&format!("Batch item {i}. {SENTENCE} {SENTENCE}"), &file);
+        batch.push(add(&home, &file));
+    }
+    let daemon = Daemon::start(&home);
+    let store = Store::open(&home.database_path()).unwrap();
+    let running = JobFilter {
+        status: Some(JobStatus::Running),
+        ..Default::default()
+    };
+    let mut most_at_once = 0;
+    wait_for("the batch", Duration::from_secs(240), || {
+        most_at_once = most_at_once.max(store.count_jobs(&running).unwrap());
+        batch
+            .iter()
+            .all(|id| job(&home, *id).status == JobStatus::Completed)
+    });
+    assert_eq!(most_at_once, 2, "two jobs of the batch ran side by side");
+    let lone = add(&home, &media().short);
+    wait_for("the lone file", Duration::from_secs(120), || {
+        job(&home, lone).status == JobStatus::Completed
+    });
+    let log = daemon.terminate();
+    let threads = threads_per_job(&log);
+    let half = (cores / 2).max(1);
+    assert_eq!(
+        (threads.get(&batch[0]), threads.get(&batch[1])),
+        (Some(&half), Some(&half)),
+        "the first two of the batch share the cores:\n{log}"
+    );
+    assert_eq!(
+        threads.get(&lone),
+        Some(&cores),
+        "a lone file gets them all:\n{log}"
+    );
+}
+
 #[test]
 fn sigterm_returns_the_running_job_to_the_queue() {
     let _turn = whisper_turn();

@@ -2,6 +2,7 @@
 //! (`hookscribe worker`) so that a native crash fails one job, not the app; the model
 //! stays loaded in the worker between jobs.
 
+pub mod cores;
 pub mod outputs;
 pub mod protocol;
 pub mod runner;

@@ -14,6 +14,7 @@ use std::time::Duration;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use super::cores::{Claim, Cores};
 use super::outputs::FolderJob;
 use super::worker::{JobRequest, Worker, WorkerError};
 use crate::asr::{TranscribeOptions, Transcript};
@@ -111,6 +112,8 @@ struct Shared {
     wake: (Mutex<u64>, Condvar),
     /// Cancel flags of the jobs running now, so shutdown can stop them.
     running: Mutex<Vec<(JobId, CancelFlag)>>,
+    /// The threads the running jobs share.
+    cores: Cores,
 }
 
 impl Shared {
@@ -137,11 +140,7 @@ impl Runner {
         }
         let concurrency = match config.concurrency {
             Some(n) => n,
-            None => Settings::new(&store)
-                .get("concurrency")?
-                .value
-                .parse()
-                .unwrap_or(1),
+            None => Settings::new(&store).concurrency()?,
         }
         .max(1);
         let shared = Arc::new(Shared {
@@ -149,6 +148,7 @@ impl Runner {
             stop: AtomicBool::new(false),
             wake: (Mutex::new(0), Condvar::new()),
             running: Mutex::new(Vec::new()),
+            cores: Cores::new(crate::asr::default_threads(), concurrency),
         });
         let mut threads = Vec::with_capacity(concurrency);
         for index in 0..concurrency {
@@ -159,7 +159,7 @@ impl Runner {
                 .map_err(RunnerError::Thread)?;
             threads.push(thread);
         }
-        tracing::info!(concurrency, "queue started");
+        tracing::info!(concurrency, cores = shared.cores.total(), "queue started");
         Ok(Self { shared, threads })
     }
 
@@ -192,6 +192,7 @@ impl Runner {
             flag.cancel();
         }
         self.wake();
+        self.shared.cores.wake();
         for thread in self.threads {
             let _ = thread.join();
         }
@@ -221,16 +222,36 @@ fn work_loop(shared: &Shared) {
         }
     };
     let mut worker = Worker::new(shared.config.worker_program.clone());
-    while !shared.stop.load(Ordering::SeqCst) {
-        match store.claim_next() {
-            Ok(Some(job)) => run_job(shared, &mut store, &mut worker, job),
-            Ok(None) => idle(shared),
-            Err(error) => {
-                tracing::error!(%error, "cannot read the queue");
-                idle(shared);
+    loop {
+        let claimed = shared
+            .cores
+            .claim(&shared.stop, || match store.claim_next() {
+                Ok(Some(job)) => Some((job, queued(&store))),
+                Ok(None) => None,
+                Err(error) => {
+                    tracing::error!(%error, "cannot read the queue");
+                    None
+                }
+            });
+        match claimed {
+            Claim::Job(job, lease) => {
+                run_job(shared, &mut store, &mut worker, job, lease.threads())
             }
+            Claim::Nothing => idle(shared),
+            Claim::Stopped => break,
         }
     }
+}
+
+/// Jobs still waiting (after the one just taken, which then leaves the free cores to
+/// them).
+fn queued(store: &Store) -> usize {
+    let queued = hookscribe_store::jobs::JobFilter {
+        status: Some(JobStatus::Queued),
+        ..Default::default()
+    };
+    // Unknown: assume a batch, the choice that never oversubscribes.
+    store.count_jobs(&queued).map_or(1, |n| n.max(0) as usize)
 }
 
 fn idle(shared: &Shared) {
@@ -265,15 +286,22 @@ fn hash_file(path: &Path, cancel: &CancelFlag) -> std::io::Result<(String, u64)>
     Ok((hex::encode(hasher.finalize()), total))
 }
 
-fn run_job(shared: &Shared, store: &mut Store, worker: &mut Worker, job: JobRecord) {
+/// Runs `job` with `threads` CPU threads, unless its options name a number.
+fn run_job(
+    shared: &Shared,
+    store: &mut Store,
+    worker: &mut Worker,
+    job: JobRecord,
+    threads: usize,
+) {
     let span = tracing::info_span!("job", job = job.id);
     let _entered = span.enter();
-    tracing::info!(path = %job.source_path, attempt = job.attempts, "job started");
+    tracing::info!(path = %job.source_path, attempt = job.attempts, threads, "job started");
     shared.emit(JobEvent::Started {
         job: job.id,
         path: job.source_path.clone(),
     });
-    let outcome = execute(shared, store, worker, &job);
+    let outcome = execute(shared, store, worker, &job, threads);
     let event = match outcome {
         Ok(Outcome::Completed {
             transcript,
@@ -412,6 +440,7 @@ fn execute(
     store: &mut Store,
     worker: &mut Worker,
     job: &JobRecord,
+    threads: usize,
 ) -> Result<Outcome, String> {
     let requested: TranscribeOptions =
         serde_json::from_value(job.options.clone()).unwrap_or_default();
@@ -454,7 +483,10 @@ fn execute(
         path: job.source_path.clone(),
         model: resolved.model_path,
         vad_model: resolved.vad_model,
-        options: resolved.options,
+        options: TranscribeOptions {
+            threads: resolved.options.threads.or(Some(threads as u32)),
+            ..resolved.options
+        },
     };
     let mut last_saved: Option<(Stage, u8)> = None;
     let mut eta: Option<Eta> = None;
