@@ -60,7 +60,12 @@ def main():
     p.add_argument("--file", action="append", required=True, help="NAME=WAV=REFERENCE.txt")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--systems", help="comma-separated names to run (default: all)")
     a = p.parse_args()
+    wanted = set(a.systems.split(",")) if a.systems else None
+
+    def chosen(path):
+        return [s for s in systems(a, path) if wanted is None or s[0] in wanted or s[0] == BASELINE]
     env = dict(os.environ, HOOKSCRIBE_HOME=a.home)
     env.pop("RUST_LOG", None)
 
@@ -70,10 +75,10 @@ def main():
         files.append((name, path, open(ref).read(), measure.audio_seconds(path)))
     cases = {
         name: [measure.Case(system, cmd, parse, env=env) for system, _, cmd, parse
-               in systems(a, path)]
+               in chosen(path)]
         for name, path, _, _ in files
     }
-    decodings = {system: decoding for system, decoding, _, _ in systems(a, "x")}
+    decodings = {system: decoding for system, decoding, _, _ in chosen("x")}
     for r in range(a.rounds):
         for name, _, _, _ in files:
             for case in cases[name]:

@@ -4,6 +4,7 @@
 # greedy, without VAD, with f16 weights; whisper.cpp direct; faster-whisper int8 and
 # float32. See benches/README.md.
 #   bash benches/peer.sh [--threads N] [--rounds N]
+#   bash benches/peer.sh --long   # 60 min: Hookscribe default against faster-whisper int8
 # Files: 5 minutes of Festival speech, the same reading with 1-12 s pauses as in a
 # meeting, and real recordings fetched from PyPI (a phone call, JFK, an audiobook with
 # pauses; benches/real_recordings.py). Writes benches/peer-results.md.
@@ -15,11 +16,13 @@ SPEECH_TARGET_S="${BENCH_SPEECH_S:-300}"
 
 THREADS=2
 ROUNDS=3
+LONG=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --threads) THREADS="$2"; shift ;;
     --rounds) ROUNDS="$2"; shift ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    --long) LONG=1 ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
   shift
@@ -33,6 +36,24 @@ build_whisper_ref
 source "$ROOT/benches/audio.sh"
 make_speech
 make_pauses "$SPEECH_TARGET_S"
+if [ "$LONG" = 1 ]; then
+  # A whole number of readings, so that the reference is exactly the text said.
+  LONG_WAV="$BENCH/speech-x12.wav"
+  LONG_REF="$BENCH/speech-x12.ref.txt"
+  [ -f "$LONG_WAV" ] || sox $(for _ in $(seq 12); do printf '%s ' "$SPEECH"; done) "$LONG_WAV"
+  for _ in $(seq 12); do cat "$SPEECH_REF"; echo; done > "$LONG_REF"
+  ensure_faster_whisper
+  import_tiny_en
+  import_default_models
+  step "Measuring 60 minutes (about 12 minutes per round)"
+  python3 benches/peer.py --hookscribe "$HOOKSCRIBE" --home "$HOOKSCRIBE_HOME" \
+    --whisper-ref "$WHISPER_REF" --ggml "$GGML" --ct2 "$CT2_TINY_EN" --venv-python "$VENV/bin/python" \
+    --file "60 min speech=$LONG_WAV=$LONG_REF" --systems "Hookscribe default" \
+    --threads "$THREADS" --rounds "$ROUNDS" \
+    --out "$ROOT/benches/peer-long-results.md" --raw "$BENCH/peer-long-raw.json"
+  echo "Hookscribe: commit $COMMIT. Versions: $(versions)." | tee -a "$ROOT/benches/peer-long-results.md"
+  exit 0
+fi
 step "Real recordings from PyPI"
 python3 benches/real_recordings.py "$BENCH/real"
 ensure_faster_whisper

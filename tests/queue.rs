@@ -217,7 +217,8 @@ fn two_runners_on_one_database_complete_each_job_exactly_once() {
     assert!(log_a.contains("job completed") || log_b.contains("job completed"));
 }
 
-/// The threads each job got, from the `job started` lines of a run's log.
+/// The cores leased to each job (its threads, with `threads = auto`), from the
+/// `job started` lines of a run's log.
 fn threads_per_job(log: &str) -> std::collections::HashMap<i64, usize> {
     log.lines()
         .filter(|line| line.contains("job started"))
@@ -231,7 +232,7 @@ fn threads_per_job(log: &str) -> std::collections::HashMap<i64, usize> {
             };
             Some((
                 after("job{job=")?.parse().ok()?,
-                after("threads=")?.parse().ok()?,
+                after("cores=")?.parse().ok()?,
             ))
         })
         .collect()

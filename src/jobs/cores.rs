@@ -11,8 +11,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex};
 
 /// Below this many physical cores one job at a time is as fast: whisper.cpp's threads
-/// scale about linearly on two cores (benches/peer-results.md), and a second job would
-/// only double the memory.
+/// scale about linearly up to two (measured on the 2-core build machine), so a second job
+/// would only double the memory. With more cores each added thread gains less (a small
+/// model's decoder steps are short), so two jobs on half the cores each should finish a
+/// batch sooner; the 2-core build machine cannot measure that, the setting overrides it.
 const CORES_FOR_TWO_JOBS: usize = 4;
 
 /// Jobs at once when the `concurrency` setting is `auto`: two on 4 or more physical

@@ -286,22 +286,17 @@ fn hash_file(path: &Path, cancel: &CancelFlag) -> std::io::Result<(String, u64)>
     Ok((hex::encode(hasher.finalize()), total))
 }
 
-/// Runs `job` with `threads` CPU threads, unless its options name a number.
-fn run_job(
-    shared: &Shared,
-    store: &mut Store,
-    worker: &mut Worker,
-    job: JobRecord,
-    threads: usize,
-) {
+/// Runs `job` on the `cores` leased to it: that many threads, unless its options name a
+/// number.
+fn run_job(shared: &Shared, store: &mut Store, worker: &mut Worker, job: JobRecord, cores: usize) {
     let span = tracing::info_span!("job", job = job.id);
     let _entered = span.enter();
-    tracing::info!(path = %job.source_path, attempt = job.attempts, threads, "job started");
+    tracing::info!(path = %job.source_path, attempt = job.attempts, cores, "job started");
     shared.emit(JobEvent::Started {
         job: job.id,
         path: job.source_path.clone(),
     });
-    let outcome = execute(shared, store, worker, &job, threads);
+    let outcome = execute(shared, store, worker, &job, cores);
     let event = match outcome {
         Ok(Outcome::Completed {
             transcript,
@@ -440,7 +435,7 @@ fn execute(
     store: &mut Store,
     worker: &mut Worker,
     job: &JobRecord,
-    threads: usize,
+    cores: usize,
 ) -> Result<Outcome, String> {
     let requested: TranscribeOptions =
         serde_json::from_value(job.options.clone()).unwrap_or_default();
@@ -484,7 +479,7 @@ fn execute(
         model: resolved.model_path,
         vad_model: resolved.vad_model,
         options: TranscribeOptions {
-            threads: resolved.options.threads.or(Some(threads as u32)),
+            threads: resolved.options.threads.or(Some(cores as u32)),
             ..resolved.options
         },
     };
