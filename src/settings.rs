@@ -467,7 +467,7 @@ impl<'a> Settings<'a> {
     pub fn concurrency(&self) -> Result<usize, SettingsError> {
         Ok(match self.get("concurrency")?.value.parse() {
             Ok(n) => n,
-            Err(_) => crate::jobs::cores::auto_concurrency(crate::asr::default_threads()),
+            Err(_) => auto_concurrency(crate::asr::default_threads()),
         })
     }
 
@@ -561,6 +561,23 @@ impl<'a> Settings<'a> {
     }
 }
 
+/// Below this many physical cores one job at a time is as fast: whisper.cpp's threads
+/// scale about linearly up to two (measured on the 2-core build machine), so a second job
+/// would only double the memory. With more cores each added thread gains less (a small
+/// model's decoder steps are short), so two jobs on half the cores each should finish a
+/// batch sooner; the 2-core build machine cannot measure that, the setting overrides it.
+const CORES_FOR_TWO_JOBS: usize = 4;
+
+/// Jobs at once when the `concurrency` setting is `auto`: two on 4 or more physical
+/// cores, each with half of them, else one.
+fn auto_concurrency(physical_cores: usize) -> usize {
+    if physical_cores >= CORES_FOR_TWO_JOBS {
+        2
+    } else {
+        1
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -589,7 +606,7 @@ mod tests {
         assert!(!settings.get("concurrency").unwrap().is_set);
         assert_eq!(
             settings.concurrency().unwrap(),
-            crate::jobs::cores::auto_concurrency(crate::asr::default_threads())
+            auto_concurrency(crate::asr::default_threads())
         );
         assert_eq!(settings.set("concurrency", "3").unwrap(), "3");
         assert_eq!(settings.concurrency().unwrap(), 3);
@@ -657,5 +674,14 @@ mod tests {
         settings.unset("concurrency").unwrap();
         let value = settings.get("concurrency").unwrap();
         assert_eq!((value.value.as_str(), value.is_set), ("auto", false));
+    }
+
+    #[test]
+    fn two_jobs_on_four_or_more_cores_else_one() {
+        assert_eq!(auto_concurrency(1), 1);
+        assert_eq!(auto_concurrency(2), 1);
+        assert_eq!(auto_concurrency(3), 1);
+        assert_eq!(auto_concurrency(4), 2);
+        assert_eq!(auto_concurrency(16), 2);
     }
 }

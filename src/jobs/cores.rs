@@ -10,23 +10,6 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex};
 
-/// Below this many physical cores one job at a time is as fast: whisper.cpp's threads
-/// scale about linearly up to two (measured on the 2-core build machine), so a second job
-/// would only double the memory. With more cores each added thread gains less (a small
-/// model's decoder steps are short), so two jobs on half the cores each should finish a
-/// batch sooner; the 2-core build machine cannot measure that, the setting overrides it.
-const CORES_FOR_TWO_JOBS: usize = 4;
-
-/// Jobs at once when the `concurrency` setting is `auto`: two on 4 or more physical
-/// cores, each with half of them, else one.
-pub fn auto_concurrency(physical_cores: usize) -> usize {
-    if physical_cores >= CORES_FOR_TWO_JOBS {
-        2
-    } else {
-        1
-    }
-}
-
 /// The thread budget of one queue.
 pub struct Cores {
     total: usize,
@@ -124,15 +107,6 @@ mod tests {
     use super::*;
     use std::sync::Arc;
     use std::time::Duration;
-
-    #[test]
-    fn two_jobs_on_four_or_more_cores_else_one() {
-        assert_eq!(auto_concurrency(1), 1);
-        assert_eq!(auto_concurrency(2), 1);
-        assert_eq!(auto_concurrency(3), 1);
-        assert_eq!(auto_concurrency(4), 2);
-        assert_eq!(auto_concurrency(16), 2);
-    }
 
     fn lease<T>(claim: Claim<'_, T>) -> Lease<'_> {
         match claim {
