@@ -81,6 +81,11 @@ impl TranscribeOptions {
             if prompt.chars().count() > 2000 {
                 return Err("the prompt is longer than 2,000 characters; Whisper reads only its last few hundred words".into());
             }
+            // whisper.cpp takes the prompt as a C string: a NUL would end it early (and
+            // whisper-rs refuses it by panicking on the transcription thread).
+            if prompt.contains('\0') {
+                return Err("the prompt contains a NUL character (\\0); remove it".into());
+            }
         }
         Ok(())
     }
@@ -127,5 +132,19 @@ mod tests {
             ..TranscribeOptions::default()
         };
         assert!(many.check().unwrap_err().contains("1 to 256"));
+    }
+
+    #[test]
+    fn a_prompt_with_a_nul_character_is_refused_before_it_reaches_whisper() {
+        let nul = TranscribeOptions {
+            prompt: Some("Acme\0Widgets".into()),
+            ..TranscribeOptions::default()
+        };
+        assert!(nul.check().unwrap_err().contains("NUL character"));
+        let fine = TranscribeOptions {
+            prompt: Some("Acme Widgets, Q3 review".into()),
+            ..TranscribeOptions::default()
+        };
+        assert!(fine.check().is_ok());
     }
 }
