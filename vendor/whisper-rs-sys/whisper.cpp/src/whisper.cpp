@@ -7206,9 +7206,10 @@ int whisper_full_with_state(
                     std::vector<float> logprobs(n_logits);
                     std::vector<float> probs(n_logits);
 
+                    const int64_t row_sot = whisper_batch_logits_row(state->batch, i_sot);
                     const std::vector<float> logits_sot(
-                            state->logits.begin() + int64_t(whisper_batch_logits_row(state->batch, i_sot))*n_logits,
-                            state->logits.begin() + int64_t(whisper_batch_logits_row(state->batch, i_sot) + 1)*n_logits);
+                            state->logits.begin() + row_sot*n_logits,
+                            state->logits.begin() + (row_sot + 1)*n_logits);
                     whisper_compute_logprobs(logits_sot, n_logits, logprobs);
                     whisper_compute_probs(logits_sot, n_logits, logprobs, probs);
                     state->no_speech_prob = probs[whisper_token_nosp(ctx)];
