@@ -13,7 +13,7 @@ use common::{ct2_tiny_en, read_wav, run_cli, silero_vad_safetensors, speak, temp
 use hookscribe::asr::{Model, TranscribeOptions, Transcript, Vad, SAMPLE_RATE};
 use hookscribe::cancel::CancelFlag;
 use hookscribe::home::Home;
-use hookscribe::models::Models;
+use hookscribe::models::{Models, Precision};
 use hookscribe::text::{normalize_english, word_error_rate};
 
 const SR: usize = SAMPLE_RATE as usize;
@@ -150,9 +150,13 @@ fn options() -> TranscribeOptions {
 
 /// Hookscribe on `samples`, streamed in 0.1 s chunks as a decoder delivers them.
 fn hookscribe(samples: &[f32], vad: bool) -> Transcript {
+    hookscribe_with(&fixtures().model, samples, vad)
+}
+
+fn hookscribe_with(model: &Model, samples: &[f32], vad: bool) -> Transcript {
     let f = fixtures();
     let chunks = samples.chunks(SR / 10).map(|c| Ok::<_, String>(c.to_vec()));
-    f.model
+    model
         .transcribe_stream(
             chunks,
             Some(samples.len() as u64),
@@ -332,6 +336,65 @@ fn timestamps_stay_right_across_cut_pauses_and_window_boundaries() {
     }
     for pair in transcript.segments.windows(2) {
         assert!(pair[0].start <= pair[1].start, "segments in order");
+    }
+}
+
+/// The bench's reading (benches/speech.txt): plain sentences, each said once.
+fn reading() -> Vec<&'static str> {
+    include_str!("../benches/speech.txt")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect()
+}
+
+#[test]
+fn after_a_window_boundary_every_sentence_keeps_its_own_timestamps() {
+    let _turn = common::whisper_turn();
+    // Six and a half minutes of the bench's reading as benches/peer.sh --long plays it:
+    // the last three sentences of one pass through the text (the 18th to the 20th), then
+    // the text again from the start, half a second between sentences. The second window
+    // starts at about 297 s. Told the
+    // first window's words as plain text, whisper switched there to segments of 15-20 s
+    // without timestamps (on a 60-minute recording, their 30 s seams then cut words);
+    // told the tokens with their timestamps, as OpenAI's whisper conditions on them, it
+    // gives each sentence its own segment.
+    let sentences = reading();
+    let mut heard = std::collections::HashMap::new();
+    let mut samples = Vec::new();
+    let mut said = Vec::new();
+    for text in sentences[17..20].iter().chain(sentences.iter().cycle()) {
+        if samples.len() >= 385 * SR {
+            break;
+        }
+        let speech = heard.entry(*text).or_insert_with(|| spoken(text));
+        samples.extend_from_slice(speech);
+        samples.extend(std::iter::repeat_n(0.0, SR / 2));
+        said.push(*text);
+    }
+
+    // The default model, as users get it (the switch showed with it, not with f16).
+    let models = Models::open(&fixtures().home);
+    let (name, _) = models
+        .import(&ct2_tiny_en(), Some("tiny.en-q8_0"), Some(Precision::Q8_0))
+        .expect("import tiny.en as q8_0");
+    let model = Model::load(&models.path_of(&name)).unwrap();
+    let transcript = hookscribe_with(&model, &samples, true);
+    let wer = word_error_rate(&said.join(" "), &transcript.text);
+    assert!(wer <= 0.03, "WER {wer:.3}: {}", transcript.text);
+    assert!(
+        transcript.segments.iter().any(|s| s.start > 300.0),
+        "the recording spans two windows"
+    );
+    // The longest sentence takes 6 s.
+    for segment in &transcript.segments {
+        assert!(
+            segment.end - segment.start <= 10.0,
+            "a segment of {:.1} s from {:.1} s: {:?}",
+            segment.end - segment.start,
+            segment.start,
+            segment.text
+        );
     }
 }
 

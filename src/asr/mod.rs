@@ -2,7 +2,7 @@
 //!
 //! A [`Model`] is loaded once and reused (see [`ModelCache`]); each transcription gets a
 //! fresh whisper state. Audio arrives as a stream of 16 kHz mono chunks and is transcribed
-//! in windows of a few minutes, each cut at a segment end, with the previous window's text
+//! in windows of a few minutes, each cut at a segment end, with the previous window's tokens
 //! as the prompt: memory stays flat however long the recording (whisper.cpp would otherwise
 //! compute the mel spectrogram of the whole input up front), and decoding overlaps
 //! transcription.
@@ -10,6 +10,7 @@
 mod callbacks;
 mod guard;
 mod options;
+mod prompt;
 mod vad;
 mod window;
 

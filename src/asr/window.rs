@@ -1,6 +1,7 @@
 //! Windowed transcription: whisper.cpp runs on a few minutes of audio at a time, each
 //! window cut at the end of its last complete segment.
 
+use std::ffi::c_int;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
 
@@ -8,6 +9,7 @@ use whisper_rs::{FullParams, SamplingStrategy, WhisperState};
 
 use super::callbacks::{self, Monotonic};
 use super::guard::Guard;
+use super::prompt::Prompt;
 use super::vad::{Condensed, Edge, Vad};
 use super::{AsrError, Model, Segment, TranscribeOptions, Word, SAMPLE_RATE};
 use crate::cancel::CancelFlag;
@@ -19,9 +21,6 @@ pub const WINDOW_SAMPLES: usize = 300 * SAMPLE_RATE as usize;
 /// Below this RMS (about -70 dBFS) a window is digital silence: whisper is not run on it,
 /// so it cannot invent text there.
 const SILENCE_RMS: f32 = 3e-4;
-
-/// How much of the previous window's text is passed on as the prompt.
-const PROMPT_TAIL_CHARS: usize = 200;
 
 /// Samples waiting to be transcribed, and how many were already consumed before them.
 #[derive(Default)]
@@ -78,6 +77,14 @@ pub struct Run<'a> {
     speech: Vec<f32>,
     guard: Guard,
     segments: Vec<Segment>,
+    /// What the next window is told was said before it.
+    prompt: Prompt,
+}
+
+/// A segment as whisper.cpp decoded it, with the tokens it was decoded as.
+struct Decoded {
+    segment: Segment,
+    tokens: Vec<c_int>,
 }
 
 impl<'a> Run<'a> {
@@ -95,6 +102,14 @@ impl<'a> Run<'a> {
             .context
             .create_state()
             .map_err(|e| AsrError::Whisper(e.to_string()))?;
+        let hint = match options.prompt.as_deref() {
+            // A token is at least one byte of text.
+            Some(hint) => model
+                .context
+                .tokenize(hint, hint.len() + 1)
+                .map_err(|e| AsrError::Whisper(format!("cannot read the prompt: {e}")))?,
+            None => Vec::new(),
+        };
         Ok(Self {
             model,
             state: Some(state),
@@ -105,6 +120,7 @@ impl<'a> Run<'a> {
             speech: Vec::new(),
             guard: Guard::default(),
             segments: Vec::new(),
+            prompt: Prompt::new(hint, model.context.token_beg()),
         })
     }
 
@@ -182,7 +198,7 @@ impl<'a> Run<'a> {
                 None => t,
             }
         };
-        for segment in &mut found {
+        for Decoded { segment, .. } in &mut found {
             segment.start = to_window(segment.start, Edge::Start);
             segment.end = to_window(segment.end, Edge::End).max(segment.start);
             for word in &mut segment.words {
@@ -197,18 +213,22 @@ impl<'a> Run<'a> {
             found.len() - 1
         };
         let advance = if keep < found.len() {
-            let mut resume = found[keep - 1].end;
+            let mut resume = found[keep - 1].segment.end;
             if let Some(condensed) = &condensed {
                 // With the pauses cut, the dropped segment may start long after the last
                 // kept one ends: the pause between them need not be heard again.
-                resume = resume.max(condensed.span_start(found[keep].start));
+                resume = resume.max(condensed.span_start(found[keep].segment.start));
             }
             ((resume * SAMPLE_RATE as f64) as usize).clamp(SAMPLE_RATE as usize, n)
         } else {
             n
         };
         let offset_s = offset as f64 / SAMPLE_RATE as f64;
-        for mut segment in found.into_iter().take(keep) {
+        for Decoded {
+            mut segment,
+            tokens,
+        } in found.into_iter().take(keep)
+        {
             segment.start += offset_s;
             segment.end += offset_s;
             for word in &mut segment.words {
@@ -216,6 +236,7 @@ impl<'a> Run<'a> {
                 word.end += offset_s;
             }
             if self.guard.accept(&segment) {
+                self.prompt.remember(&tokens);
                 self.segments.push(segment);
             }
         }
@@ -223,10 +244,11 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
-    fn params(
+    fn params<'p>(
         options: &TranscribeOptions,
         language: Option<&'static str>,
-    ) -> FullParams<'static, 'static> {
+        prompt: &'p [c_int],
+    ) -> FullParams<'static, 'p> {
         let strategy = if options.beam() > 1 {
             SamplingStrategy::BeamSearch {
                 beam_size: options.beam() as i32,
@@ -247,40 +269,16 @@ impl<'a> Run<'a> {
         // whisper.cpp keeps the text it decoded in the state and, unless told otherwise,
         // uses it as the next call's context. A window's last segment is transcribed again
         // in the next window, so it must not be in that context: we clear it and pass our
-        // own prompt (the user's hints + the text kept so far).
+        // own prompt (the user's hints + the tokens kept so far).
         params.set_no_context(true);
+        if !prompt.is_empty() {
+            params.set_tokens(prompt);
+        }
         // Non-speech tokens ("[Music]", "(applause)") and blanks are not transcripts.
         params.set_suppress_nst(true);
         params.set_suppress_blank(true);
         params.set_no_speech_thold(0.6);
         params
-    }
-
-    /// The prompt for the next window: the user's hints, then the end of what was said.
-    fn prompt(&self) -> Option<String> {
-        let said: String = self
-            .segments
-            .iter()
-            .rev()
-            .take(8)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .map(|s| s.text.as_str())
-            .collect::<Vec<_>>()
-            .join(" ");
-        let tail_start = said
-            .char_indices()
-            .rev()
-            .nth(PROMPT_TAIL_CHARS)
-            .map_or(0, |(i, _)| i);
-        let tail = said[tail_start..].trim();
-        match (self.options.prompt.as_deref(), tail.is_empty()) {
-            (Some(hint), true) => Some(hint.to_string()),
-            (Some(hint), false) => Some(format!("{hint} {tail}")),
-            (None, false) => Some(tail.to_string()),
-            (None, true) => None,
-        }
     }
 
     /// Runs whisper.cpp on its own thread. whisper.cpp checks its abort hook only between
@@ -303,7 +301,7 @@ impl<'a> Run<'a> {
             .state
             .take()
             .ok_or_else(|| AsrError::Whisper("the previous window did not finish".into()))?;
-        let prompt = self.prompt();
+        let prompt = self.prompt.tokens();
         let options = self.options.clone();
         let language = self.language;
         let cancel = self.cancel.clone();
@@ -312,10 +310,7 @@ impl<'a> Run<'a> {
         std::thread::Builder::new()
             .name("whisper".into())
             .spawn(move || {
-                let mut params = Self::params(&options, language);
-                if let Some(prompt) = &prompt {
-                    params.set_initial_prompt(prompt);
-                }
+                let mut params = Self::params(&options, language, &prompt);
                 let progress = events.clone();
                 let mut on_progress = move |p: i32| {
                     let _ = progress.send(Event::Progress(p));
@@ -363,8 +358,9 @@ impl<'a> Run<'a> {
         Ok(audio)
     }
 
-    fn collect_segments(&self) -> Result<Vec<Segment>, AsrError> {
+    fn collect_segments(&self) -> Result<Vec<Decoded>, AsrError> {
         let eot = self.model.context.token_eot();
+        let timestamp = self.model.context.token_beg();
         let mut segments = Vec::new();
         let Some(state) = &self.state else {
             return Ok(segments);
@@ -380,13 +376,19 @@ impl<'a> Run<'a> {
             }
             let mut probabilities = Vec::new();
             let mut words: Vec<Word> = Vec::new();
+            let mut tokens = Vec::new();
             for i in 0..segment.n_tokens() {
                 let Some(token) = segment.get_token(i) else {
                     continue;
                 };
-                if token.token_id() >= eot {
+                let id = token.token_id();
+                if id >= timestamp {
+                    tokens.push(id);
+                }
+                if id >= eot {
                     continue; // timestamps and other special tokens
                 }
+                tokens.push(id);
                 probabilities.push(token.token_probability());
                 if self.options.word_timestamps {
                     let data = token.token_data();
@@ -413,11 +415,14 @@ impl<'a> Run<'a> {
                 continue;
             }
             // whisper.cpp timestamps are in centiseconds.
-            segments.push(Segment {
-                start: segment.start_timestamp() as f64 / 100.0,
-                end: segment.end_timestamp() as f64 / 100.0,
-                text,
-                words,
+            segments.push(Decoded {
+                segment: Segment {
+                    start: segment.start_timestamp() as f64 / 100.0,
+                    end: segment.end_timestamp() as f64 / 100.0,
+                    text,
+                    words,
+                },
+                tokens,
             });
         }
         Ok(segments)
