@@ -93,9 +93,26 @@ impl Home {
         self.root.join("models")
     }
 
-    /// Recordings received by the local API, one file each, removed with their job.
+    /// Recordings received by the local API, each in a folder of its own (so it keeps the
+    /// name the client gave it), removed with their job.
     pub fn uploads_dir(&self) -> PathBuf {
         self.root.join("uploads")
+    }
+
+    /// Removes a received recording and its folder. Recordings received before uploads
+    /// had folders lie straight in `uploads_dir`, which stays.
+    pub fn remove_upload(&self, path: &Path) -> std::io::Result<()> {
+        std::fs::remove_file(path)?;
+        let uploads = self.uploads_dir();
+        if let Some(folder) = path
+            .parent()
+            .filter(|f| *f != uploads && f.starts_with(&uploads))
+        {
+            if let Err(error) = std::fs::remove_dir(folder) {
+                tracing::warn!(folder = %folder.display(), %error, "cannot remove an upload's folder");
+            }
+        }
+        Ok(())
     }
 
     /// The SQLite database that holds settings, jobs, transcripts and deliveries.
@@ -124,5 +141,22 @@ mod tests {
         std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o755)).unwrap();
         Home::at(&old).unwrap();
         assert_eq!(mode(&old), 0o700);
+    }
+
+    #[test]
+    fn removing_an_upload_removes_its_folder_but_never_the_uploads_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = Home::at(dir.path()).unwrap();
+        let folder = home.uploads_dir().join("1-abc");
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join("memo.wav"), b"x").unwrap();
+        home.remove_upload(&folder.join("memo.wav")).unwrap();
+        assert!(!folder.exists());
+        // Received before uploads had folders: straight in the uploads folder.
+        let old = home.uploads_dir().join("1-abc-old.wav");
+        std::fs::write(&old, b"x").unwrap();
+        home.remove_upload(&old).unwrap();
+        assert!(!old.exists());
+        assert!(home.uploads_dir().is_dir());
     }
 }

@@ -78,6 +78,10 @@ impl Drop for Upload {
             if let Err(error) = std::fs::remove_file(&path) {
                 tracing::warn!(path = %path.display(), %error, "cannot remove an unused upload");
             }
+            // The folder made for it (see `save`).
+            if let Some(folder) = path.parent() {
+                let _ = std::fs::remove_dir(folder);
+            }
         }
     }
 }
@@ -113,10 +117,23 @@ async fn save(mut field: Field<'_>, dir: &Path, limit: u64) -> ApiResult<Upload>
     tokio::fs::create_dir_all(dir)
         .await
         .map_err(|e| ApiError::internal(format!("cannot make {}: {e}", dir.display())))?;
-    let path = dir.join(stored_name(&name)?);
-    let file = tokio::fs::File::create(&path)
+    // A folder of its own keeps the client's name as the file's name (shown in the job
+    // list and sent in webhooks) while no two uploads can collide.
+    let folder = dir.join(unique_folder_name()?);
+    tokio::fs::create_dir(&folder)
         .await
-        .map_err(|e| ApiError::internal(format!("cannot write {}: {e}", path.display())))?;
+        .map_err(|e| ApiError::internal(format!("cannot make {}: {e}", folder.display())))?;
+    let path = folder.join(&name);
+    let file = match tokio::fs::File::create(&path).await {
+        Ok(file) => file,
+        Err(e) => {
+            let _ = tokio::fs::remove_dir(&folder).await;
+            return Err(ApiError::internal(format!(
+                "cannot write {}: {e}",
+                path.display()
+            )));
+        }
+    };
     // From here on, an early return removes the file.
     let mut upload = Upload {
         path: Some(path),
@@ -181,14 +198,13 @@ fn client_file_name(given: &str) -> String {
     }
 }
 
-/// A name no other upload has: time, randomness, then the client's name (whose
-/// extension helps the decoder guess the format).
-fn stored_name(client_name: &str) -> ApiResult<String> {
+/// A folder name no other upload has: time, then randomness.
+fn unique_folder_name() -> ApiResult<String> {
     let mut random = [0u8; 6];
     getrandom::fill(&mut random)
         .map_err(|e| ApiError::internal(format!("cannot name the upload: {e}")))?;
     Ok(format!(
-        "{}-{}-{client_name}",
+        "{}-{}",
         crate::engine::now_ms(),
         hex::encode(random)
     ))
@@ -212,10 +228,7 @@ mod tests {
     }
 
     #[test]
-    fn stored_names_differ_and_keep_the_extension() {
-        let a = stored_name("memo.wav").unwrap();
-        let b = stored_name("memo.wav").unwrap();
-        assert_ne!(a, b);
-        assert!(a.ends_with("-memo.wav"), "{a}");
+    fn upload_folders_differ() {
+        assert_ne!(unique_folder_name().unwrap(), unique_folder_name().unwrap());
     }
 }

@@ -585,19 +585,22 @@ impl Jobs<'_> {
     /// Deletes a job, its transcript (unless another job shares it) and the files it
     /// wrote. A running job must be cancelled first.
     pub fn delete(&self, id: i64) -> Result<DeletedJob, EngineError> {
-        let (job, mut outputs) = self.engine.with_store(|store| store.delete_job(id))?;
-        // A recording the local API received is Hookscribe's copy: it goes with its job.
-        if from_stored(&job.source_path).starts_with(self.engine.home().uploads_dir()) {
-            outputs.push(job.source_path.clone());
-        }
+        let (job, outputs) = self.engine.with_store(|store| store.delete_job(id))?;
         let mut removed = Vec::new();
         let mut not_removed = Vec::new();
+        let mut record = |path: &str, result: std::io::Result<()>| match result {
+            Ok(()) => removed.push(shown(path)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => not_removed.push((shown(path), e.to_string())),
+        };
+        // A recording the local API received is Hookscribe's copy: it goes with its job.
+        let source = from_stored(&job.source_path);
+        let home = self.engine.home();
+        if source.starts_with(home.uploads_dir()) {
+            record(&job.source_path, home.remove_upload(&source));
+        }
         for output in outputs {
-            match std::fs::remove_file(from_stored(&output)) {
-                Ok(()) => removed.push(shown(&output)),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => not_removed.push((shown(&output), e.to_string())),
-            }
+            record(&output, std::fs::remove_file(from_stored(&output)));
         }
         self.engine.emit(EngineEvent::JobDeleted { job: id });
         Ok(DeletedJob {

@@ -139,9 +139,9 @@ async fn a_transcription_is_a_job_in_history_and_bad_formats_are_refused() {
     // The transcription went through the queue: it is a job, with its upload kept.
     let (_, jobs) = server.get_json("/v1/jobs?status=completed").await;
     let job = &jobs["items"][0];
-    assert!(
-        job["file_name"].as_str().unwrap().ends_with("-notes.wav"),
-        "{job}"
+    assert_eq!(
+        job["file_name"], "notes.wav",
+        "the upload keeps the name the client gave it: {job}"
     );
     assert_eq!(
         job["preview"].as_str().map(str::is_empty),
@@ -166,6 +166,13 @@ async fn a_transcription_is_a_job_in_history_and_bad_formats_are_refused() {
     assert!(
         !std::path::Path::new(&upload).exists(),
         "the upload went with its job"
+    );
+    assert_eq!(
+        std::fs::read_dir(server.home.uploads_dir())
+            .unwrap()
+            .count(),
+        0,
+        "and so did the folder it was kept in"
     );
     let (status, body) = server.get_json(&format!("/v1/jobs/{id}")).await;
     assert_error(status, &body, 404, "not_found");
