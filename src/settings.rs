@@ -357,8 +357,15 @@ pub struct SettingValue {
     pub kind: Kind,
 }
 
-/// The local API's base URL for an address and port (IPv6 addresses in brackets).
+/// The local API's base URL for an address and port (IPv6 addresses in brackets). A
+/// server listening on every address (`0.0.0.0`, `::`) is linked through loopback: those
+/// are not addresses a browser or client can connect to everywhere.
 pub fn api_url(host: &str, port: impl std::fmt::Display) -> String {
+    let host = match host {
+        "0.0.0.0" => "127.0.0.1",
+        "::" => "::1",
+        other => other,
+    };
     if host.contains(':') {
         format!("http://[{host}]:{port}")
     } else {
@@ -487,16 +494,12 @@ impl<'a> Settings<'a> {
     }
 
     /// The local API's address as links name it (`http://127.0.0.1:8178`), when the API
-    /// is enabled. A server listening on every address is linked through loopback.
+    /// is enabled.
     pub fn api_base(&self) -> Option<String> {
         if !self.switch("api.enabled").ok()? {
             return None;
         }
-        let host = match self.get("api.host").ok()?.value.as_str() {
-            "0.0.0.0" => "127.0.0.1".to_string(),
-            "::" => "::1".to_string(),
-            other => other.to_string(),
-        };
+        let host = self.get("api.host").ok()?.value;
         Some(api_url(&host, self.count("api.port").ok()?))
     }
 
@@ -586,6 +589,22 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("db.sqlite")).unwrap();
         (dir, store)
+    }
+
+    #[test]
+    fn an_api_listening_everywhere_is_linked_through_loopback() {
+        assert_eq!(api_url("0.0.0.0", 8178), "http://127.0.0.1:8178");
+        assert_eq!(api_url("::", 8178), "http://[::1]:8178");
+        assert_eq!(api_url("::1", 8178), "http://[::1]:8178");
+        assert_eq!(api_url("192.168.1.20", 80), "http://192.168.1.20:80");
+        let (_d, store) = store();
+        let settings = Settings::new(&store);
+        settings.set("api.enabled", "true").unwrap();
+        settings.set("api.host", "0.0.0.0").unwrap();
+        assert_eq!(
+            settings.api_base().as_deref(),
+            Some("http://127.0.0.1:8178")
+        );
     }
 
     #[test]

@@ -127,7 +127,8 @@ describe('ApiCard: the server', () => {
   it('warns when the network can reach it', async () => {
     mockApi({
       api_overview: () =>
-        overview({ state: 'listening', url: 'http://0.0.0.0:8178' }, { host: '0.0.0.0', url: 'http://0.0.0.0:8178', loopback_only: false }),
+        // The engine links a server listening everywhere through loopback.
+        overview({ state: 'listening', url: 'http://127.0.0.1:8178' }, { host: '0.0.0.0', url: 'http://127.0.0.1:8178', loopback_only: false }),
     });
     await renderCard();
 
@@ -135,6 +136,7 @@ describe('ApiCard: the server', () => {
     expect(warning).toContain('Reachable from your network');
     expect(warning).toContain('0.0.0.0');
     expect(warning).toContain('Keep the token secret.');
+    expect(text('api-url')).toBe('http://127.0.0.1:8178/v1');
   });
 
   it('does not warn on loopback', async () => {
