@@ -280,7 +280,7 @@ fn main() {
     }
 
     // [hookscribe] llamafile's tiled matrix kernels (tinyBLAS) for the q8_0 and f16 matrix
-    // products: about 8% less time and CPU for the same transcripts (vendor/README.md).
+    // products: 8-12% less time and CPU for the same transcripts (vendor/README.md).
     // GGML_LLAMAFILE=OFF in the environment still turns them off (the loop below).
     config.define("GGML_LLAMAFILE", "ON");
 
