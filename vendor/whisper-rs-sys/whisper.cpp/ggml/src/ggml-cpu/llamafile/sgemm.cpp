@@ -484,8 +484,8 @@ class tinyBLAS {
     }
 
     bool matmul(int64_t m, int64_t n) {
-        if (k % KN != 0)
-            return false;
+        // A k that is not a multiple of KN (whisper's 1500 audio positions) is taken too:
+        // gemm_bloc finishes each dot product with one zero-padded step.
         // compute RM for only need tile with size RM&RM-1
 #if VECTOR_REGISTERS == 32
         if (m % 16 == 0 && (m/16 >= params->nth)) {
@@ -537,34 +537,56 @@ class tinyBLAS {
         }
     }
 
+    // KN elements from p, or, in the last step of a k that is not a multiple of KN, the
+    // remaining ones followed by zeros (which add nothing to the dot product).
+    template <bool TAIL, typename T>
+    inline V load_step(const T *p) const {
+        if constexpr (TAIL) {
+            T padded[KN] = {};
+            memcpy(padded, p, sizeof(T) * (k % KN));
+            return load<V>(padded);
+        } else {
+            return load<V>(p);
+        }
+    }
+
+    template <int RM, int RN, bool TAIL>
+    inline void gemm_step(D (&Cv)[RN][RM], int64_t ii, int64_t jj, int64_t l) const {
+        // help compiler for op order.
+        if constexpr (RM <= RN) {
+            V Av[RM];
+            for (int64_t i = 0; i < RM; ++i) {
+                Av[i] = load_step<TAIL>(A + lda * (ii + i) + l);
+            }
+            for (int64_t j = 0; j < RN; ++j) {
+                V Bv = load_step<TAIL>(B + ldb * (jj + j) + l);
+                for (int64_t i = 0; i < RM; ++i) {
+                    Cv[j][i] = madd(Av[i], Bv, Cv[j][i]);
+                }
+            }
+        } else {
+            V Bv[RN];
+            for (int64_t j = 0; j < RN; ++j) {
+                Bv[j] = load_step<TAIL>(B + ldb * (jj + j) + l);
+            }
+            for (int64_t i = 0; i < RM; ++i) {
+                V Av = load_step<TAIL>(A + lda * (ii + i) + l);
+                for (int64_t j = 0; j < RN; ++j) {
+                    Cv[j][i] = madd(Av, Bv[j], Cv[j][i]);
+                }
+            }
+        }
+    }
+
     template <int RM, int RN>
     inline void gemm_bloc(int64_t ii, int64_t jj) {
         D Cv[RN][RM] = {};
-        for (int64_t l = 0; l < k; l += KN) {
-            // help compiler for op order.
-            if constexpr (RM <= RN) {
-                V Av[RM];
-                for (int64_t i = 0; i < RM; ++i) {
-                    Av[i] = load<V>(A + lda * (ii + i) + l);
-                }
-                for (int64_t j = 0; j < RN; ++j) {
-                    V Bv = load<V>(B + ldb * (jj + j) + l);
-                    for (int64_t i = 0; i < RM; ++i) {
-                        Cv[j][i] = madd(Av[i], Bv, Cv[j][i]);
-                    }
-                }
-            } else {
-                V Bv[RN];
-                for (int64_t j = 0; j < RN; ++j) {
-                    Bv[j] = load<V>(B + ldb * (jj + j) + l);
-                }
-                for (int64_t i = 0; i < RM; ++i) {
-                    V Av = load<V>(A + lda * (ii + i) + l);
-                    for (int64_t j = 0; j < RN; ++j) {
-                        Cv[j][i] = madd(Av, Bv[j], Cv[j][i]);
-                    }
-                }
-            }
+        const int64_t k_whole = k - k % KN;
+        for (int64_t l = 0; l < k_whole; l += KN) {
+            gemm_step<RM, RN, false>(Cv, ii, jj, l);
+        }
+        if (k_whole < k) {
+            gemm_step<RM, RN, true>(Cv, ii, jj, k_whole);
         }
         for (int64_t j = 0; j < RN; ++j)
             for (int64_t i = 0; i < RM; ++i)
@@ -583,6 +605,12 @@ class tinyBLAS {
         const int64_t SIZE_BN = xtiles % NB_BN == 0 ? xtiles / NB_BN : xtiles / NB_BN + 1;
         const int64_t jj_BN = (NB_BN - (NB_BN * SIZE_BN - xtiles));
         const int64_t nb_job = ytiles * NB_BN;
+        // Threads take jobs a chunk at a time: with one job per atomic increment, a product
+        // of many tiny jobs (whisper's attention scores: m = 1500 keys, k = 64) spent about
+        // a tenth of its time passing the shared counter between cores. 16 chunks a thread
+        // still balance the load.
+        const int64_t job_chunk = std::max<int64_t>(1, nb_job / (16 * params->nth));
+        const int64_t nb_chunk = (nb_job + job_chunk - 1) / job_chunk;
 
         if (params->ith == 0) {
             GGML_ASSERT( jj_BN * SIZE_BN + (NB_BN - jj_BN) * (SIZE_BN - 1) == xtiles);
@@ -592,31 +620,32 @@ class tinyBLAS {
 
         ggml_barrier(params->threadpool);
 
-        int64_t job = params->ith;
-        while (job < nb_job) {
-            const int64_t ii = (job % ytiles) * RM * BM;
-            const int64_t jb =  job / ytiles;
-            const int64_t jr0 = BLOC_POS(jb  , jj_BN, SIZE_BN);
-            const int64_t jrN = BLOC_POS(jb+1, jj_BN, SIZE_BN);
+        for (int64_t chunk = params->ith; chunk < nb_chunk;
+             chunk = ggml_threadpool_chunk_add(params->threadpool, 1)) {
+            const int64_t job_end = std::min(nb_job, (chunk + 1) * job_chunk);
+            for (int64_t job = chunk * job_chunk; job < job_end; ++job) {
+                const int64_t ii = (job % ytiles) * RM * BM;
+                const int64_t jb =  job / ytiles;
+                const int64_t jr0 = BLOC_POS(jb  , jj_BN, SIZE_BN);
+                const int64_t jrN = BLOC_POS(jb+1, jj_BN, SIZE_BN);
 
-            const int64_t jj0 = BLOC_POS(jr0, jj_RN, RN);
-            const int64_t jj2 = BLOC_POS(jrN, jj_RN, RN);
-            const int64_t jj1 = jj2 < jj_RN * RN ? jj2 : jj_RN * RN;
+                const int64_t jj0 = BLOC_POS(jr0, jj_RN, RN);
+                const int64_t jj2 = BLOC_POS(jrN, jj_RN, RN);
+                const int64_t jj1 = jj2 < jj_RN * RN ? jj2 : jj_RN * RN;
 
-            for (int64_t bi = 0; bi < BM * RM; bi += RM) {
-                int64_t jj = jj0;
-                for (; jj < jj1; jj += RN) {
-                    gemm_bloc<RM, RN>(ii + bi, jj);
-                }
-                if constexpr (RN > 1) {
-                    for (; jj < jj2; jj += RN - 1) {
-                        gemm_bloc<RM, RN-1>(ii + bi, jj);
+                for (int64_t bi = 0; bi < BM * RM; bi += RM) {
+                    int64_t jj = jj0;
+                    for (; jj < jj1; jj += RN) {
+                        gemm_bloc<RM, RN>(ii + bi, jj);
                     }
+                    if constexpr (RN > 1) {
+                        for (; jj < jj2; jj += RN - 1) {
+                            gemm_bloc<RM, RN-1>(ii + bi, jj);
+                        }
+                    }
+                    GGML_ASSERT(jj == jj2);
                 }
-                GGML_ASSERT(jj == jj2);
             }
-
-            job = ggml_threadpool_chunk_add(params->threadpool, 1);
         }
 
         ggml_barrier(params->threadpool);
@@ -1367,6 +1396,18 @@ class tinyBLAS_Q0_AVX {
   private:
     void mnpack(int64_t m0, int64_t m, int64_t n0, int64_t n) {
         int64_t mc, nc, mp, np;
+#if VECTOR_REGISTERS == 32 && defined(__AVX2__) && defined(__F16C__)
+        // Five columns (whisper's beam search decodes five tokens a step) in one 4x5 pass,
+        // which reads each row of A once; a 4x4 and then a 4x1 pass read all of A twice.
+        if (m - m0 >= 4 && n - n0 == 5) {
+            mc = 4;
+            nc = 5;
+            gemm4xN<5>(m0, m, n0, n);
+            mp = m0 + (m - m0) / mc * mc;
+            mnpack(mp, m, n0, n);
+            return;
+        }
+#endif
         switch ((MIN(m - m0, 4) << 4) | MIN(n - n0, 4)) {
 #if VECTOR_REGISTERS == 32
         case 0x44:
