@@ -108,6 +108,7 @@ def run(cmd, env=None, stdin=subprocess.DEVNULL):
         "wall": wall,
         "rss_kib": int(fields[0]),
         "cpu": cpu,
+        "sys": float(fields[2]),
         "other_cpu": max(0.0, ((busy1 - busy0) / HZ - cpu) / wall),
         "steal": (steal1 - steal0) / HZ / wall,
         "stdout": done.stdout,
@@ -172,7 +173,7 @@ class Case:
             result = run(self.cmd, env=self.env)
             record = self.parse(result)
             record.setdefault("wall", result["wall"])
-            for field in ("rss_kib", "cpu", "other_cpu", "steal"):
+            for field in ("rss_kib", "cpu", "sys", "other_cpu", "steal"):
                 record[field] = result[field]
             record["clean"] = result["other_cpu"] < CLEAN_OTHER_CPU
             if record["clean"] or attempt == retries:
