@@ -6920,7 +6920,7 @@ int whisper_full_with_state(
         decoder.probs.resize   (ctx->vocab.n_vocab);
         decoder.logits.resize  (ctx->vocab.n_vocab);
         decoder.logprobs.resize(ctx->vocab.n_vocab);
-        decoder.logits_id.reserve(ctx->model.hparams.n_vocab);
+        // [hookscribe] no logits_id: only language detection (decoder 0) uses it now.
 
         decoder.rng = std::mt19937(j);
     }

@@ -1400,11 +1400,8 @@ class tinyBLAS_Q0_AVX {
         // Five columns (whisper's beam search decodes five tokens a step) in one 4x5 pass,
         // which reads each row of A once; a 4x4 and then a 4x1 pass read all of A twice.
         if (m - m0 >= 4 && n - n0 == 5) {
-            mc = 4;
-            nc = 5;
             gemm4xN<5>(m0, m, n0, n);
-            mp = m0 + (m - m0) / mc * mc;
-            mnpack(mp, m, n0, n);
+            mnpack(m0 + (m - m0) / 4 * 4, m, n0, n);  // the rows left over, if any
             return;
         }
 #endif
