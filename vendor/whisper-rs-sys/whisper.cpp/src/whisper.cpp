@@ -15,6 +15,10 @@
 #endif
 
 #include <atomic>
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define WHISPER_HS_X86_DISPATCH 1
+#endif
 #include <algorithm>
 #include <cassert>
 #include <cfloat>
@@ -6145,39 +6149,196 @@ static const std::vector<std::string> non_speech_tokens = {
     "♪♪♪","♩", "♪", "♫", "♬", "♭", "♮", "♯"
 };
 
-static void whisper_compute_logprobs(
-                const std::vector<float> & logits,
-                              const int    n_logits,
-                      std::vector<float> & logprobs) {
-    const float logit_max = *std::max_element(logits.begin(), logits.end());
-    float logsumexp = 0.0f;
-    for (int i = 0; i < n_logits; ++i) {
-        if (logits[i] > -INFINITY) {
-            logsumexp += expf(logits[i] - logit_max);
+// [hookscribe] The softmax below runs for every beam at every decoder step over all 51,864
+// logits. Upstream computed it with two scalar passes of libm's expf (one for the
+// log-softmax, one for the probabilities) and two scalar max_element scans; with the
+// sampling below that was 15% of a beam-5 transcription's wall time. Now one pass finds the
+// maximum, one computes the exponentials and their sum (8 lanes at a time where the CPU has
+// AVX2 and FMA: whisper.cpp's own sources are built for the baseline CPU, so the wide path
+// is chosen at run time), and the log-probabilities and probabilities both come from those
+// exponentials.
+
+// The largest of n floats; eight running maxima, so the compiler can keep them in one register.
+static float whisper_max_value(const float * x, int n) {
+    float mx[8] = { -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY };
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        for (int l = 0; l < 8; ++l) {
+            mx[l] = std::max(mx[l], x[i + l]);
         }
     }
-    logsumexp = logf(logsumexp) + logit_max;
+    float m = *std::max_element(mx, mx + 8);
+    for (; i < n; ++i) {
+        m = std::max(m, x[i]);
+    }
+    return m;
+}
 
+struct whisper_softmax_sums {
+    float max; // the largest logit
+    float sum; // sum of exp(logit - max)
+};
+
+static whisper_softmax_sums whisper_softmax_exp_scalar(const float * logits, int n, float * exps) {
+    const float logit_max = whisper_max_value(logits, n);
+
+    float sum = 0.0f;
+    for (int j = 0; j < n; ++j) {
+        exps[j] = logits[j] > -INFINITY ? expf(logits[j] - logit_max) : 0.0f;
+        sum += exps[j];
+    }
+    return { logit_max, sum };
+}
+
+#ifdef WHISPER_HS_X86_DISPATCH
+// exp(x) for x <= 0, 8 lanes: Cephes' expf polynomial (within 1 ulp of libm's expf on
+// [-87, 0]); below -87 (the -INFINITY of suppressed tokens included) the result is 0.
+__attribute__((target("avx2,fma")))
+static inline __m256 whisper_exp_nonpos_avx2(__m256 x) {
+    const __m256 lo = _mm256_set1_ps(-87.0f);
+    const __m256 xc = _mm256_max_ps(x, lo);
+    const __m256 n  = _mm256_round_ps(_mm256_mul_ps(xc, _mm256_set1_ps(1.44269504088896341f)),
+                                      _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), xc);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+    const __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    const __m256 y = _mm256_mul_ps(p, _mm256_castsi256_ps(bits));
+    return _mm256_and_ps(y, _mm256_cmp_ps(x, lo, _CMP_GE_OQ));
+}
+
+__attribute__((target("avx2,fma")))
+static whisper_softmax_sums whisper_softmax_exp_avx2(const float * logits, int n, float * exps) {
+    const int n8 = n & ~7;
+    __m256 vmax = _mm256_set1_ps(-INFINITY);
+    for (int i = 0; i < n8; i += 8) {
+        vmax = _mm256_max_ps(vmax, _mm256_loadu_ps(logits + i));
+    }
+    float lanes[8];
+    _mm256_storeu_ps(lanes, vmax);
+    float logit_max = *std::max_element(lanes, lanes + 8);
+    for (int i = n8; i < n; ++i) {
+        logit_max = std::max(logit_max, logits[i]);
+    }
+
+    const __m256 vm = _mm256_set1_ps(logit_max);
+    __m256 vsum = _mm256_setzero_ps();
+    for (int i = 0; i < n8; i += 8) {
+        const __m256 e = whisper_exp_nonpos_avx2(_mm256_sub_ps(_mm256_loadu_ps(logits + i), vm));
+        _mm256_storeu_ps(exps + i, e);
+        vsum = _mm256_add_ps(vsum, e);
+    }
+    _mm256_storeu_ps(lanes, vsum);
+    float sum = 0.0f;
+    for (float lane : lanes) {
+        sum += lane;
+    }
+    for (int i = n8; i < n; ++i) {
+        exps[i] = logits[i] > -INFINITY ? expf(logits[i] - logit_max) : 0.0f;
+        sum += exps[i];
+    }
+    return { logit_max, sum };
+}
+#endif
+
+// Fills logprobs (log-softmax of logits, -INFINITY where the logit is) and probs (their
+// exponentials, 0 where the logit is -INFINITY).
+static void whisper_compute_logprobs_and_probs(
+                const std::vector<float> & logits,
+                              const int    n_logits,
+                      std::vector<float> & logprobs,
+                      std::vector<float> & probs) {
+#ifdef WHISPER_HS_X86_DISPATCH
+    static const bool has_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    const whisper_softmax_sums s = has_avx2
+        ? whisper_softmax_exp_avx2(logits.data(), n_logits, probs.data())
+        : whisper_softmax_exp_scalar(logits.data(), n_logits, probs.data());
+#else
+    const whisper_softmax_sums s = whisper_softmax_exp_scalar(logits.data(), n_logits, probs.data());
+#endif
+    const float logsumexp = logf(s.sum) + s.max;
+    const float inv_sum   = 1.0f/s.sum;
+    // -INFINITY - logsumexp stays -INFINITY, and its exponential is already 0
     for (int i = 0; i < n_logits; ++i) {
-        if (logits[i] > -INFINITY) {
-            logprobs[i] = logits[i] - logsumexp;
-        } else {
-            logprobs[i] = -INFINITY;
-        }
+        logprobs[i] = logits[i] - logsumexp;
+        probs[i]   *= inv_sum;
     }
 }
 
-static void whisper_compute_probs(
-    const std::vector<float> & logits,
-                  const int    n_logits,
-    const std::vector<float> & logprobs,
-          std::vector<float> & probs)     {
-    for (int i = 0; i < n_logits; ++i) {
-        if (logits[i] == -INFINITY) {
-            probs[i] = 0.0f;
-        } else {
-            probs[i] = expf(logprobs[i]);
+// [hookscribe] Draws k tokens from probs (which need not sum to 1) exactly as k draws of
+// std::discrete_distribution<>(probs) with the same generator would: the same uniform numbers
+// (generate_canonical, as libstdc++'s discrete_distribution uses) against the same
+// cumulative sums. Upstream built that distribution for every beam at every step: a copy of
+// the 51,864 probabilities into doubles, a normalizing division and two dependent-add
+// chains over all of them, several percent of a transcription's CPU time. Here the
+// cumulative sum is only walked block by block up to the largest draw. Rounding differs only
+// in the last bits of the sums, so a draw can differ only if it falls within about 1e-16 of a
+// boundary.
+static void whisper_draw_tokens(const std::vector<float> & probs, std::mt19937 & rng, int k, int * out) {
+    const int n = (int) probs.size();
+
+    std::vector<std::pair<double, int>> draws(k); // (uniform draw, index in out)
+    for (int j = 0; j < k; ++j) {
+        draws[j] = { std::generate_canonical<double, std::numeric_limits<double>::digits>(rng), j };
+    }
+    std::sort(draws.begin(), draws.end());
+
+    constexpr int block = 64;
+    const auto block_sum = [&](int b, int e) {
+        double s[4] = { 0.0, 0.0, 0.0, 0.0 };
+        int i = b;
+        for (; i + 4 <= e; i += 4) {
+            s[0] += probs[i]; s[1] += probs[i + 1]; s[2] += probs[i + 2]; s[3] += probs[i + 3];
         }
+        for (; i < e; ++i) {
+            s[0] += probs[i];
+        }
+        return (s[0] + s[1]) + (s[2] + s[3]);
+    };
+
+    double total = 0.0;
+    for (int b = 0; b < n; b += block) {
+        total += block_sum(b, std::min(n, b + block));
+    }
+
+    int last_nonzero = 0;
+    int next = 0;
+    double acc = 0.0;
+    for (int b = 0; b < n && next < k; b += block) {
+        const int    e  = std::min(n, b + block);
+        const double bs = block_sum(b, e);
+        if (acc + bs >= draws[next].first*total) {
+            double a = acc;
+            for (int i = b; i < e && next < k; ++i) {
+                if (probs[i] <= 0.0f) {
+                    continue;
+                }
+                last_nonzero = i;
+                a += probs[i];
+                while (next < k && a >= draws[next].first*total) {
+                    out[draws[next].second] = i;
+                    ++next;
+                }
+            }
+        } else {
+            for (int i = e - 1; i >= b; --i) {
+                if (probs[i] > 0.0f) {
+                    last_nonzero = i;
+                    break;
+                }
+            }
+        }
+        acc += bs;
+    }
+    // only reachable through rounding at the very end of the cumulative sum
+    for (; next < k; ++next) {
+        out[draws[next].second] = last_nonzero;
     }
 }
 
@@ -6340,8 +6501,8 @@ static void whisper_process_logits(
             }
         }
 
-        // populate the logprobs array (log_softmax)
-        whisper_compute_logprobs(logits, n_logits, logprobs);
+        // populate the logprobs and probs arrays (log_softmax and softmax)
+        whisper_compute_logprobs_and_probs(logits, n_logits, logprobs, probs);
 
         // if sum of probability over timestamps is above any other token, sample timestamp
         // ref: https://github.com/openai/whisper/blob/0b1ba3d46ebf7fe6f953acfd8cad62a4f851b49f/whisper/decoding.py#L431-L437
@@ -6361,7 +6522,7 @@ static void whisper_process_logits(
                 }
             }
 
-            const float max_text_token_logprob = *std::max_element(logprobs.begin(), logprobs.begin() + vocab.token_beg);
+            const float max_text_token_logprob = whisper_max_value(logprobs.data(), vocab.token_beg);
 
             //WHISPER_LOG_INFO("timestamp_logprob=%f max_text_token_logprob=%f\n", timestamp_logprob, max_text_token_logprob);
 
@@ -6369,37 +6530,18 @@ static void whisper_process_logits(
                 for (int i = 0; i < vocab.token_beg; ++i) {
                     logits[i]   = -INFINITY;
                     logprobs[i] = -INFINITY;
+                    probs[i]    = 0.0f;
                 }
             } else {
                 if (params.n_grammar_rules > 0) {
                     whisper_suppress_invalid_grammar(ctx, params, logits, decoder.grammar);
 
-                    // populate the logprobs array (log_softmax)
-                    {
-                        const float logit_max = *std::max_element(logits.begin(), logits.end());
-                        float logsumexp = 0.0f;
-                        for (int i = 0; i < n_logits; ++i) {
-                            if (logits[i] > -INFINITY) {
-                                logsumexp += expf(logits[i] - logit_max);
-                            }
-                        }
-                        logsumexp = logf(logsumexp) + logit_max;
-
-                        for (int i = 0; i < n_logits; ++i) {
-                            if (logits[i] > -INFINITY) {
-                                logprobs[i] = logits[i] - logsumexp;
-                            } else {
-                                logprobs[i] = -INFINITY;
-                            }
-                        }
-                    }
+                    // populate the logprobs and probs arrays again (log_softmax and softmax)
+                    whisper_compute_logprobs_and_probs(logits, n_logits, logprobs, probs);
                 }
             }
         }
     }
-
-    // compute probs
-    whisper_compute_probs(logits, n_logits, logprobs, probs);
 
 #if 0
     // print first 100 logits - token string : logit
@@ -6512,9 +6654,8 @@ static whisper_token_data whisper_sample_token(
             }
         }
     } else {
-        std::discrete_distribution<> dist(probs.begin(), probs.end());
+        whisper_draw_tokens(probs, decoder.rng, 1, &result.id);
 
-        result.id   = dist(decoder.rng);
         result.p    = probs[result.id];
         result.plog = logprobs[result.id];
     }
@@ -6570,10 +6711,11 @@ static std::vector<whisper_token_data> whisper_sample_token_topk(
         ptsum = sum_ts;
     }
 
-    std::discrete_distribution<> dist(probs.begin(), probs.end());
+    std::vector<whisper_token> ids(k);
+    whisper_draw_tokens(probs, decoder.rng, k, ids.data());
 
     for (int i = 0; i < k; ++i) {
-        const auto id = dist(decoder.rng);
+        const auto id = ids[i];
         //printf("XXX %d %d %f %f %f %f\n", id, tid, probs[id], logprobs[id], pt, ptsum);
 
         result.push_back({ id, tid, probs[id], logprobs[id], pt, ptsum, -1, -1, -1, 0.0f, });
@@ -7195,8 +7337,7 @@ int whisper_full_with_state(
                     const std::vector<float> logits_sot(
                             state->logits.begin() + row_sot*n_logits,
                             state->logits.begin() + (row_sot + 1)*n_logits);
-                    whisper_compute_logprobs(logits_sot, n_logits, logprobs);
-                    whisper_compute_probs(logits_sot, n_logits, logprobs, probs);
+                    whisper_compute_logprobs_and_probs(logits_sot, n_logits, logprobs, probs);
                     state->no_speech_prob = probs[whisper_token_nosp(ctx)];
                 }
 
