@@ -1405,6 +1405,13 @@ class tinyBLAS_Q0_AVX {
             return;
         }
 #endif
+#if VECTOR_REGISTERS == 16 && defined(__AVX2__) && defined(__F16C__)
+        if (m - m0 >= 4 && n - n0 == 5) {
+            gemm4x5_by_parts(m0, m, n0);
+            mnpack(m0 + (m - m0) / 4 * 4, m, n0, n);  // the rows left over, if any
+            return;
+        }
+#endif
         switch ((MIN(m - m0, 4) << 4) | MIN(n - n0, 4)) {
 #if VECTOR_REGISTERS == 32
         case 0x44:
@@ -1567,49 +1574,75 @@ class tinyBLAS_Q0_AVX {
             // and waiting for them from memory took a quarter of this loop: fetch the next
             // job's rows while this one computes.
             const bool prefetch = job + 1 < end && (job + 1) / xtiles != job / xtiles;
-            __m256 Cv[RN][4] = {};
-            for (int64_t l = 0; l < k; ++l) {
-                if (prefetch) {
-                    for (int64_t i = 4; i < 8; ++i) {
-                        _mm_prefetch((const char *)(A + lda * (ii + i) + l), _MM_HINT_T0);
-                    }
-                }
-                uint64_t a_delta = ((uint64_t)A[lda * (ii + 3) + l].d << 48) | ((uint64_t)A[lda * (ii + 2) + l].d << 32) | ((uint64_t)A[lda * (ii + 1) + l].d << 16) | (A[lda * (ii + 0) + l].d);
-                // Convert delta values for four blocks to float values
-                __m128 da = _mm_cvtph_ps(_mm_set_epi64x(0, a_delta));
-                __m256i avec0 = load(A + lda * (ii + 0) + l);
-                __m256i avec1 = load(A + lda * (ii + 1) + l);
-                __m256i avec2 = load(A + lda * (ii + 2) + l);
-                __m256i avec3 = load(A + lda * (ii + 3) + l);
-                for (int64_t j = 0; j < RN; ++j) {
-                        __m128 db = _mm_set1_ps(unhalf(B[ldb * (jj + j) + l].d));
-                        // Computation of product of delta values for four blocks and replicate it across 256 bit lane
-                        __m256 dvec =  _mm256_castps128_ps256(_mm_mul_ps(da, db));
-                        dvec = _mm256_permute2f128_ps(dvec ,dvec, 0);
-                        // Computation of dot product and multiplication with appropriate delta value products
-                        Cv[j][0] = madd(_mm256_shuffle_ps(dvec, dvec, 0),
-                                    updot(_mm256_sign_epi8(avec0, avec0),
-                                          _mm256_sign_epi8(load(B + ldb * (jj + j) + l), avec0)),
-                                    Cv[j][0]);
-                        Cv[j][1] = madd(_mm256_shuffle_ps(dvec, dvec, 85),
-                                    updot(_mm256_sign_epi8(avec1, avec1),
-                                            _mm256_sign_epi8(load(B + ldb * (jj + j) + l), avec1)),
-                                    Cv[j][1]);
-                        Cv[j][2] = madd(_mm256_shuffle_ps(dvec, dvec, 170),
-                                    updot(_mm256_sign_epi8(avec2, avec2),
-                                            _mm256_sign_epi8(load(B + ldb * (jj + j) + l), avec2)),
-                                    Cv[j][2]);
-                        Cv[j][3] = madd(_mm256_shuffle_ps(dvec, dvec, 255),
-                                    updot(_mm256_sign_epi8(avec3, avec3),
-                                            _mm256_sign_epi8(load(B + ldb * (jj + j) + l), avec3)),
-                                    Cv[j][3]);
+            gemm4xN_tile<RN>(ii, jj, prefetch);
+        }
+    }
+
+#if VECTOR_REGISTERS == 16
+    // Five columns (whisper's beam search decodes five tokens a step) with 16 vector registers:
+    // a 4x5 tile does not fit, so each job multiplies its four rows by columns 0-1, 2-3 and 4
+    // in turn while the rows are still in L1. mnpack's 4x2 pass followed by a 4x1 pass read
+    // all of A from memory twice.
+    NOINLINE void gemm4x5_by_parts(int64_t m0, int64_t m, int64_t n0) {
+        const int64_t tiles = (m - m0) / 4;
+        const int64_t duty = (tiles + nth - 1) / nth;
+        const int64_t start = duty * ith;
+        const int64_t end = std::min(tiles, start + duty);
+        for (int64_t job = start; job < end; ++job) {
+            const int64_t ii = m0 + job * 4;
+            gemm4xN_tile<2>(ii, n0, job + 1 < end);
+            gemm4xN_tile<2>(ii, n0 + 2, false);
+            gemm4xN_tile<1>(ii, n0 + 4, false);
+        }
+    }
+#endif
+
+    // C[jj..jj+RN)[ii..ii+4) = the products of rows ii..ii+4 of A with columns jj..jj+RN of B;
+    // prefetch: also fetch rows ii+4..ii+8 of A.
+    template <int RN>
+    inline void gemm4xN_tile(int64_t ii, int64_t jj, bool prefetch) {
+        __m256 Cv[RN][4] = {};
+        for (int64_t l = 0; l < k; ++l) {
+            if (prefetch) {
+                for (int64_t i = 4; i < 8; ++i) {
+                    _mm_prefetch((const char *)(A + lda * (ii + i) + l), _MM_HINT_T0);
                 }
             }
-
-            for (int64_t j = 0; j < RN; ++j)
-                for (int64_t i = 0; i < 4; ++i)
-                    C[ldc * (jj + j) + (ii + i)] = hsum(Cv[j][i]);
+            uint64_t a_delta = ((uint64_t)A[lda * (ii + 3) + l].d << 48) | ((uint64_t)A[lda * (ii + 2) + l].d << 32) | ((uint64_t)A[lda * (ii + 1) + l].d << 16) | (A[lda * (ii + 0) + l].d);
+            // Convert delta values for four blocks to float values
+            __m128 da = _mm_cvtph_ps(_mm_set_epi64x(0, a_delta));
+            __m256i avec0 = load(A + lda * (ii + 0) + l);
+            __m256i avec1 = load(A + lda * (ii + 1) + l);
+            __m256i avec2 = load(A + lda * (ii + 2) + l);
+            __m256i avec3 = load(A + lda * (ii + 3) + l);
+            for (int64_t j = 0; j < RN; ++j) {
+                    __m128 db = _mm_set1_ps(unhalf(B[ldb * (jj + j) + l].d));
+                    // Computation of product of delta values for four blocks and replicate it across 256 bit lane
+                    __m256 dvec =  _mm256_castps128_ps256(_mm_mul_ps(da, db));
+                    dvec = _mm256_permute2f128_ps(dvec ,dvec, 0);
+                    // Computation of dot product and multiplication with appropriate delta value products
+                    Cv[j][0] = madd(_mm256_shuffle_ps(dvec, dvec, 0),
+                                updot(_mm256_sign_epi8(avec0, avec0),
+                                      _mm256_sign_epi8(load(B + ldb * (jj + j) + l), avec0)),
+                                Cv[j][0]);
+                    Cv[j][1] = madd(_mm256_shuffle_ps(dvec, dvec, 85),
+                                updot(_mm256_sign_epi8(avec1, avec1),
+                                        _mm256_sign_epi8(load(B + ldb * (jj + j) + l), avec1)),
+                                Cv[j][1]);
+                    Cv[j][2] = madd(_mm256_shuffle_ps(dvec, dvec, 170),
+                                updot(_mm256_sign_epi8(avec2, avec2),
+                                        _mm256_sign_epi8(load(B + ldb * (jj + j) + l), avec2)),
+                                Cv[j][2]);
+                    Cv[j][3] = madd(_mm256_shuffle_ps(dvec, dvec, 255),
+                                updot(_mm256_sign_epi8(avec3, avec3),
+                                        _mm256_sign_epi8(load(B + ldb * (jj + j) + l), avec3)),
+                                Cv[j][3]);
+            }
         }
+
+        for (int64_t j = 0; j < RN; ++j)
+            for (int64_t i = 0; i < 4; ++i)
+                C[ldc * (jj + j) + (ii + i)] = hsum(Cv[j][i]);
     }
 
     // Templated functions for gemm of dimensions Mx4
