@@ -6158,39 +6158,24 @@ static const std::vector<std::string> non_speech_tokens = {
 // is chosen at run time), and the log-probabilities and probabilities both come from those
 // exponentials.
 
-// The largest of n floats; eight running maxima, so the compiler can keep them in one register.
-static float whisper_max_value(const float * x, int n) {
-    float mx[8] = { -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY };
-    int i = 0;
-    for (; i + 8 <= n; i += 8) {
-        for (int l = 0; l < 8; ++l) {
-            mx[l] = std::max(mx[l], x[i + l]);
-        }
-    }
-    float m = *std::max_element(mx, mx + 8);
-    for (; i < n; ++i) {
-        m = std::max(m, x[i]);
-    }
-    return m;
-}
-
-struct whisper_softmax_sums {
-    float max; // the largest logit
-    float sum; // sum of exp(logit - max)
-};
-
-static whisper_softmax_sums whisper_softmax_exp_scalar(const float * logits, int n, float * exps) {
-    const float logit_max = whisper_max_value(logits, n);
-
-    float sum = 0.0f;
-    for (int j = 0; j < n; ++j) {
-        exps[j] = logits[j] > -INFINITY ? expf(logits[j] - logit_max) : 0.0f;
-        sum += exps[j];
-    }
-    return { logit_max, sum };
-}
-
 #ifdef WHISPER_HS_X86_DISPATCH
+static bool whisper_has_avx2_fma() {
+    static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    return yes;
+}
+
+// The largest of x[0..n8), n8 a multiple of 8.
+__attribute__((target("avx2,fma")))
+static float whisper_max_avx2(const float * x, int n8) {
+    __m256 vmax = _mm256_set1_ps(-INFINITY);
+    for (int i = 0; i < n8; i += 8) {
+        vmax = _mm256_max_ps(vmax, _mm256_loadu_ps(x + i));
+    }
+    float lanes[8];
+    _mm256_storeu_ps(lanes, vmax);
+    return *std::max_element(lanes, lanes + 8);
+}
+
 // exp(x) for x <= 0, 8 lanes: Cephes' expf polynomial (within 1 ulp of libm's expf on
 // [-87, 0]); below -87 (the -INFINITY of suppressed tokens included) the result is 0.
 __attribute__((target("avx2,fma")))
@@ -6213,20 +6198,9 @@ static inline __m256 whisper_exp_nonpos_avx2(__m256 x) {
     return _mm256_and_ps(y, _mm256_cmp_ps(x, lo, _CMP_GE_OQ));
 }
 
+// exps[i] = exp(logits[i] - logit_max) for i in [0, n8), n8 a multiple of 8; returns their sum.
 __attribute__((target("avx2,fma")))
-static whisper_softmax_sums whisper_softmax_exp_avx2(const float * logits, int n, float * exps) {
-    const int n8 = n & ~7;
-    __m256 vmax = _mm256_set1_ps(-INFINITY);
-    for (int i = 0; i < n8; i += 8) {
-        vmax = _mm256_max_ps(vmax, _mm256_loadu_ps(logits + i));
-    }
-    float lanes[8];
-    _mm256_storeu_ps(lanes, vmax);
-    float logit_max = *std::max_element(lanes, lanes + 8);
-    for (int i = n8; i < n; ++i) {
-        logit_max = std::max(logit_max, logits[i]);
-    }
-
+static float whisper_exp_sum_avx2(const float * logits, int n8, float logit_max, float * exps) {
     const __m256 vm = _mm256_set1_ps(logit_max);
     __m256 vsum = _mm256_setzero_ps();
     for (int i = 0; i < n8; i += 8) {
@@ -6234,18 +6208,31 @@ static whisper_softmax_sums whisper_softmax_exp_avx2(const float * logits, int n
         _mm256_storeu_ps(exps + i, e);
         vsum = _mm256_add_ps(vsum, e);
     }
+    float lanes[8];
     _mm256_storeu_ps(lanes, vsum);
     float sum = 0.0f;
     for (float lane : lanes) {
         sum += lane;
     }
-    for (int i = n8; i < n; ++i) {
-        exps[i] = logits[i] > -INFINITY ? expf(logits[i] - logit_max) : 0.0f;
-        sum += exps[i];
-    }
-    return { logit_max, sum };
+    return sum;
 }
 #endif
+
+// The largest of n floats.
+static float whisper_max_value(const float * x, int n) {
+    float m = -INFINITY;
+    int i = 0;
+#ifdef WHISPER_HS_X86_DISPATCH
+    if (whisper_has_avx2_fma()) {
+        i = n & ~7;
+        m = whisper_max_avx2(x, i);
+    }
+#endif
+    for (; i < n; ++i) {
+        m = std::max(m, x[i]);
+    }
+    return m;
+}
 
 // Fills logprobs (log-softmax of logits, -INFINITY where the logit is) and probs (their
 // exponentials, 0 where the logit is -INFINITY).
@@ -6254,20 +6241,27 @@ static void whisper_compute_logprobs_and_probs(
                               const int    n_logits,
                       std::vector<float> & logprobs,
                       std::vector<float> & probs) {
+    const float logit_max = whisper_max_value(logits.data(), n_logits);
+
+    float sum = 0.0f;
+    int i = 0;
 #ifdef WHISPER_HS_X86_DISPATCH
-    static const bool has_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    const whisper_softmax_sums s = has_avx2
-        ? whisper_softmax_exp_avx2(logits.data(), n_logits, probs.data())
-        : whisper_softmax_exp_scalar(logits.data(), n_logits, probs.data());
-#else
-    const whisper_softmax_sums s = whisper_softmax_exp_scalar(logits.data(), n_logits, probs.data());
+    if (whisper_has_avx2_fma()) {
+        i = n_logits & ~7;
+        sum = whisper_exp_sum_avx2(logits.data(), i, logit_max, probs.data());
+    }
 #endif
-    const float logsumexp = logf(s.sum) + s.max;
-    const float inv_sum   = 1.0f/s.sum;
+    for (; i < n_logits; ++i) {
+        probs[i] = logits[i] > -INFINITY ? expf(logits[i] - logit_max) : 0.0f;
+        sum += probs[i];
+    }
+
+    const float logsumexp = logf(sum) + logit_max;
+    const float inv_sum   = 1.0f/sum;
     // -INFINITY - logsumexp stays -INFINITY, and its exponential is already 0
-    for (int i = 0; i < n_logits; ++i) {
-        logprobs[i] = logits[i] - logsumexp;
-        probs[i]   *= inv_sum;
+    for (int j = 0; j < n_logits; ++j) {
+        logprobs[j] = logits[j] - logsumexp;
+        probs[j]   *= inv_sum;
     }
 }
 
