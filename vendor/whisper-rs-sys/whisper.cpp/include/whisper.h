@@ -630,6 +630,10 @@ extern "C" {
     WHISPER_API int whisper_full_n_segments           (struct whisper_context * ctx);
     WHISPER_API int whisper_full_n_segments_from_state(struct whisper_state * state);
 
+    // Hookscribe: inside an encoder_begin_callback, where the pass about to be encoded
+    // starts, in 10 ms frames from the start of the samples given to whisper_full.
+    WHISPER_API int whisper_full_seek_from_state(struct whisper_state * state);
+
     // Language id associated with the context's default state
     WHISPER_API int whisper_full_lang_id(struct whisper_context * ctx);
 

@@ -870,6 +870,10 @@ struct whisper_state {
     int32_t n_fail_p = 0; // number of logprob threshold failures
     int32_t n_fail_h = 0; // number of entropy threshold failures
 
+    // Hookscribe: where the 30-second pass about to be encoded starts (10 ms frames from
+    // the start of the samples given to whisper_full), for the encoder_begin_callback.
+    int32_t seek = 0;
+
     // number of decoders for which we have constructed the KV cache
     int32_t kv_self_n_dec = 0;
 
@@ -2058,6 +2062,11 @@ static struct ggml_cgraph * whisper_build_graph_conv(
     return gf;
 }
 
+// Hookscribe: queries per block of the encoder's self-attention (see below).
+#ifndef WHISPER_ENCODER_QUERY_BLOCK
+#define WHISPER_ENCODER_QUERY_BLOCK 250
+#endif
+
 static struct ggml_cgraph * whisper_build_graph_encoder(
         whisper_context & wctx,
           whisper_state & wstate) {
@@ -2190,11 +2199,6 @@ static struct ggml_cgraph * whisper_build_graph_encoder(
                                 wctx.itype),
                             0, 2, 1, 3);
 
-                // K * Q
-                struct ggml_tensor * KQ = ggml_mul_mat(ctx0, K, Q);
-
-                struct ggml_tensor * KQ_soft_max = ggml_soft_max_ext(ctx0, KQ, nullptr, KQscale, 0.0f);
-
                 struct ggml_tensor * V =
                     ggml_cast(ctx0,
                             ggml_permute(ctx0,
@@ -2204,11 +2208,30 @@ static struct ggml_cgraph * whisper_build_graph_encoder(
                                 1, 2, 0, 3),
                             wctx.itype);
 
-                struct ggml_tensor * KQV = ggml_mul_mat(ctx0, V, KQ_soft_max);
+                // Hookscribe: the scores of all 1500 positions against all 1500 at once
+                // are 54 MB (f32), plus a 27 MB f16 copy for the next product, resident
+                // in every state. A block of queries at a time needs a fraction of that
+                // and computes the same products, element for element.
+                cur = nullptr;
+                for (int q0 = 0; q0 < n_ctx; q0 += WHISPER_ENCODER_QUERY_BLOCK) {
+                    const int nq = std::min(WHISPER_ENCODER_QUERY_BLOCK, n_ctx - q0);
 
-                struct ggml_tensor * KQV_merged = ggml_permute(ctx0, KQV, 0, 2, 1, 3);
+                    struct ggml_tensor * Qb =
+                        ggml_view_3d(ctx0, Q, n_state_head, nq, n_head, Q->nb[1], Q->nb[2], q0*Q->nb[1]);
 
-                cur = ggml_cont_2d(ctx0, KQV_merged, n_state, n_ctx);
+                    // K * Q
+                    struct ggml_tensor * KQ = ggml_mul_mat(ctx0, K, Qb);
+
+                    struct ggml_tensor * KQ_soft_max = ggml_soft_max_ext(ctx0, KQ, nullptr, KQscale, 0.0f);
+
+                    struct ggml_tensor * KQV = ggml_mul_mat(ctx0, V, KQ_soft_max);
+
+                    struct ggml_tensor * KQV_merged = ggml_permute(ctx0, KQV, 0, 2, 1, 3);
+
+                    struct ggml_tensor * block = ggml_cont_2d(ctx0, KQV_merged, n_state, nq);
+
+                    cur = cur ? ggml_concat(ctx0, cur, block, 1) : block;
+                }
             }
         }
 
@@ -7177,8 +7200,10 @@ int whisper_full_with_state(
         }
 
         if (params.encoder_begin_callback) {
+            state->seek = seek;
             if (params.encoder_begin_callback(ctx, state, params.encoder_begin_callback_user_data) == false) {
-                WHISPER_LOG_ERROR("%s: encoder_begin_callback returned false - aborting\n", __func__);
+                // Hookscribe stops a window here on purpose (the next one starts at this seek).
+                WHISPER_LOG_DEBUG("%s: encoder_begin_callback returned false - stopping at seek %d\n", __func__, seek);
                 break;
             }
         }
@@ -8070,6 +8095,10 @@ int whisper_full_parallel(
 
 int whisper_full_n_segments_from_state(struct whisper_state * state) {
     return state->result_all.size();
+}
+
+int whisper_full_seek_from_state(struct whisper_state * state) {
+    return state->seek;
 }
 
 int whisper_full_n_segments(struct whisper_context * ctx) {

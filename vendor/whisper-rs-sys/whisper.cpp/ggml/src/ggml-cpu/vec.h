@@ -1556,7 +1556,28 @@ inline static void ggml_vec_sum_bf16_ggf(const int n, float * s, const ggml_bf16
 inline static void ggml_vec_max_f32(const int n, float * s, const float * x) {
 #ifndef GGML_USE_ACCELERATE
     float max = -INFINITY;
-    for (int i = 0; i < n; ++i) {
+    int i = 0;
+#if defined(__AVX__)
+    // Hookscribe: four vector maxima side by side. The scalar loop waits out each
+    // comparison's latency, one element at a time, and soft_max runs it over every row of
+    // whisper's attention scores (1500 wide); the maximum itself is exact either way.
+    if (n >= 32) {
+        __m256 m0 = _mm256_set1_ps(-INFINITY);
+        __m256 m1 = m0, m2 = m0, m3 = m0;
+        for (; i + 32 <= n; i += 32) {
+            m0 = _mm256_max_ps(m0, _mm256_loadu_ps(x + i));
+            m1 = _mm256_max_ps(m1, _mm256_loadu_ps(x + i + 8));
+            m2 = _mm256_max_ps(m2, _mm256_loadu_ps(x + i + 16));
+            m3 = _mm256_max_ps(m3, _mm256_loadu_ps(x + i + 24));
+        }
+        m0 = _mm256_max_ps(_mm256_max_ps(m0, m1), _mm256_max_ps(m2, m3));
+        __m128 h = _mm_max_ps(_mm256_castps256_ps128(m0), _mm256_extractf128_ps(m0, 1));
+        h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+        h = _mm_max_ss(h, _mm_movehdup_ps(h));
+        max = _mm_cvtss_f32(h);
+    }
+#endif
+    for (; i < n; ++i) {
         max = MAX(max, x[i]);
     }
     *s = max;
