@@ -399,6 +399,70 @@ fn after_a_window_boundary_every_sentence_keeps_its_own_timestamps() {
 }
 
 #[test]
+fn a_long_window_in_two_lanes_keeps_every_sentence_once_in_order() {
+    let _turn = common::whisper_turn();
+    // Two and a half minutes of the bench's reading, 0.7 s of room noise between
+    // sentences: with two threads the window runs as two halves side by side, cut at a
+    // pause near its middle; with one thread, in one piece.
+    let sentences = reading();
+    let mut heard = std::collections::HashMap::new();
+    let mut samples = Vec::new();
+    let mut said = Vec::new();
+    for text in sentences.iter().cycle() {
+        if samples.len() >= 150 * SR {
+            break;
+        }
+        let speech = heard.entry(*text).or_insert_with(|| spoken(text));
+        samples.extend_from_slice(speech);
+        samples.extend(room(0.7));
+        said.push(*text);
+    }
+    let f = fixtures();
+    let transcribe = |threads: u32| {
+        let chunks = samples.chunks(SR / 10).map(|c| Ok::<_, String>(c.to_vec()));
+        let options = TranscribeOptions {
+            threads: Some(threads),
+            ..options()
+        };
+        f.model
+            .transcribe_stream(
+                chunks,
+                Some(samples.len() as u64),
+                &options,
+                None,
+                |_| {},
+                &CancelFlag::new(),
+            )
+            .expect("transcribes")
+    };
+    let two = transcribe(2);
+    let one = transcribe(1);
+    let reference = said.join(" ");
+    let wer = word_error_rate(&reference, &two.text);
+    assert!(wer <= 0.03, "WER {wer:.3} in two lanes: {}", two.text);
+    // Nothing lost or said twice where the halves meet.
+    let words = |text: &str| normalize_english(text).split_whitespace().count();
+    let (got, expected) = (words(&two.text), words(&reference));
+    assert!(
+        got.abs_diff(expected) <= expected / 50,
+        "{got} words for {expected} said: {}",
+        two.text
+    );
+    let between = word_error_rate(&one.text, &two.text);
+    assert!(between <= 0.03, "one lane and two differ by {between:.3}");
+    let end = samples.len() as f64 / SR as f64;
+    for pair in two.segments.windows(2) {
+        assert!(
+            pair[0].end <= pair[1].start + 0.01,
+            "segments overlap: {:?} then {:?}",
+            (pair[0].start, pair[0].end, &pair[0].text),
+            (pair[1].start, pair[1].end, &pair[1].text)
+        );
+    }
+    assert!(two.segments.iter().all(|s| s.end <= end), "inside the audio");
+}
+
+#[test]
 fn no_text_is_invented_over_tones_ringing_music_or_long_pauses() {
     let _turn = common::whisper_turn();
     let friday = spoken(FRIDAY);

@@ -2,13 +2,15 @@
 //!
 //! A [`Model`] is loaded once and reused (see [`ModelCache`]); each transcription gets a
 //! fresh whisper state. Audio arrives as a stream of 16 kHz mono chunks and is transcribed
-//! in windows of a few minutes, each cut at a segment end, with the previous window's tokens
-//! as the prompt: memory stays flat however long the recording (whisper.cpp would otherwise
-//! compute the mel spectrogram of the whole input up front), and decoding overlaps
-//! transcription.
+//! in windows of a few minutes, each ending where whisper's next 30-second pass would start,
+//! with the previous window's tokens as the prompt: memory stays flat however long the
+//! recording (whisper.cpp would otherwise compute the mel spectrogram of the whole input up
+//! front), and decoding overlaps transcription. With two threads or more, a long window runs
+//! as two halves side by side (lanes.rs).
 
 mod callbacks;
 mod guard;
+mod lanes;
 mod options;
 mod prompt;
 mod vad;

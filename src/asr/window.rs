@@ -1,14 +1,15 @@
-//! Windowed transcription: whisper.cpp runs on a few minutes of audio at a time, each
-//! window cut at the end of its last complete segment.
+//! Windowed transcription: whisper.cpp runs on a few minutes of audio at a time. A
+//! window stops before the 30-second pass that would hear its end (see
+//! [`callbacks::PassLimit`]), and the next window starts where that pass would have.
 
 use std::ffi::c_int;
-use std::sync::mpsc::{self, RecvTimeoutError};
-use std::time::Duration;
+use std::ops::Range;
 
-use whisper_rs::{FullParams, SamplingStrategy, WhisperState};
+use whisper_rs::WhisperState;
 
-use super::callbacks::{self, Monotonic};
+use super::callbacks::{Monotonic, PassLimit};
 use super::guard::Guard;
+use super::lanes::{self, Finished, Lane};
 use super::prompt::Prompt;
 use super::vad::{Condensed, Edge, Vad};
 use super::{AsrError, Model, Segment, TranscribeOptions, Word, SAMPLE_RATE};
@@ -65,8 +66,9 @@ impl Buffer {
 /// One transcription in progress.
 pub struct Run<'a> {
     model: &'a Model,
-    /// `None` only while a window is being transcribed on the whisper thread.
-    state: Option<WhisperState>,
+    /// Whisper states not in use: one per lane, lent to the lanes' threads while a window
+    /// is transcribed (a second one is made when a window first runs in two lanes).
+    states: Vec<WhisperState>,
     options: &'a TranscribeOptions,
     /// Fixed language, or `None` until the first window detects it.
     language: Option<&'static str>,
@@ -112,7 +114,7 @@ impl<'a> Run<'a> {
         };
         Ok(Self {
             model,
-            state: Some(state),
+            states: vec![state],
             options,
             language,
             cancel,
@@ -182,12 +184,34 @@ impl<'a> Run<'a> {
             }
             None => (std::mem::take(&mut buffer.samples), n),
         };
-        let heard = self.run_whisper(heard, heard_len, &mut report_window)?;
+        let plan = lanes::plan(&heard[..heard_len], self.options.thread_count());
+        let (heard, finished) = self.run_lanes(heard, &plan, last, &mut report_window)?;
         match condensed {
             Some(_) => self.speech = heard,
             None => buffer.samples = heard,
         }
-        let mut found = self.collect_segments()?;
+        // Every lane but the last ends at a pause it was cut at: all its segments are
+        // whole. The last one ends where the window does.
+        let mut found = Vec::new();
+        let mut stopped_at = None;
+        for ((range, _), lane) in plan.iter().zip(&finished) {
+            let lane_start = range.start as f64 / SAMPLE_RATE as f64;
+            let lane_end = range.end as f64 / SAMPLE_RATE as f64;
+            let mut decoded = self.collect_segments(&lane.state)?;
+            for Decoded { segment, .. } in &mut decoded {
+                // whisper.cpp can time a last word past the end of the audio it heard.
+                shift(segment, lane_start, lane_end);
+            }
+            found.extend(decoded);
+            stopped_at = lane.stopped_at.map(|seek| lane_start + seek);
+        }
+        if self.language.is_none() {
+            if let Some(first) = finished.first() {
+                self.language = whisper_rs::get_lang_str(first.state.full_lang_id_from_state());
+            }
+        }
+        self.states
+            .extend(finished.into_iter().map(|lane| lane.state));
         // whisper.cpp can place a final timestamp past the end of the audio it was given.
         let heard_seconds = heard_len as f64 / SAMPLE_RATE as f64;
         let window_seconds = n as f64 / SAMPLE_RATE as f64;
@@ -206,22 +230,18 @@ impl<'a> Run<'a> {
                 word.end = to_window(word.end, Edge::End).max(word.start);
             }
         }
-        let keep = if last || found.len() < 2 {
-            found.len()
-        } else {
-            // The last segment may be cut mid-word: drop it and start the next window there.
-            found.len() - 1
-        };
-        let advance = if keep < found.len() {
-            let mut resume = found[keep - 1].segment.end;
-            if let Some(condensed) = &condensed {
-                // With the pauses cut, the dropped segment may start long after the last
-                // kept one ends: the pause between them need not be heard again.
-                resume = resume.max(condensed.span_start(found[keep].segment.start));
+        let (keep, advance) = match stopped_at {
+            // Whisper stopped where its next pass would start: every segment is whole.
+            Some(seek) => {
+                let resume = to_window(seek, Edge::Start);
+                tracing::debug!(
+                    offset_s = offset as f64 / SAMPLE_RATE as f64,
+                    resume_s = offset as f64 / SAMPLE_RATE as f64 + resume,
+                    "window stopped before the pass that would hear its end"
+                );
+                (found.len(), resume_sample(resume, n))
             }
-            ((resume * SAMPLE_RATE as f64) as usize).clamp(SAMPLE_RATE as usize, n)
-        } else {
-            n
+            None => Self::cut_at_last_segment(&found, condensed.as_ref(), last, n),
         };
         let offset_s = offset as f64 / SAMPLE_RATE as f64;
         for Decoded {
@@ -229,12 +249,7 @@ impl<'a> Run<'a> {
             tokens,
         } in found.into_iter().take(keep)
         {
-            segment.start += offset_s;
-            segment.end += offset_s;
-            for word in &mut segment.words {
-                word.start += offset_s;
-                word.end += offset_s;
-            }
+            shift(&mut segment, offset_s, f64::INFINITY);
             if self.guard.accept(&segment) {
                 self.prompt.remember(&tokens);
                 self.segments.push(segment);
@@ -244,127 +259,85 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
-    fn params<'p>(
-        options: &TranscribeOptions,
-        language: Option<&'static str>,
-        prompt: &'p [c_int],
-    ) -> FullParams<'static, 'p> {
-        let strategy = if options.beam() > 1 {
-            SamplingStrategy::BeamSearch {
-                beam_size: options.beam() as i32,
-                patience: -1.0,
-            }
+    /// How many segments to keep and how far to advance when whisper heard the whole
+    /// window (its end came within a pass of the last one's start, or the window had
+    /// less than a pass): the last segment may be cut mid-word, so unless this is the
+    /// recording's end it is dropped and the next window starts there.
+    fn cut_at_last_segment(
+        found: &[Decoded],
+        condensed: Option<&Condensed>,
+        last: bool,
+        n: usize,
+    ) -> (usize, usize) {
+        let keep = if last || found.len() < 2 {
+            found.len()
         } else {
-            SamplingStrategy::Greedy { best_of: 1 }
+            found.len() - 1
         };
-        let mut params = FullParams::new(strategy);
-        params.set_n_threads(options.thread_count() as i32);
-        params.set_translate(options.translate);
-        params.set_language(Some(language.unwrap_or("auto")));
-        params.set_token_timestamps(options.word_timestamps);
-        params.set_print_special(false);
-        params.set_print_progress(false);
-        params.set_print_realtime(false);
-        params.set_print_timestamps(false);
-        // whisper.cpp keeps the text it decoded in the state and, unless told otherwise,
-        // uses it as the next call's context. A window's last segment is transcribed again
-        // in the next window, so it must not be in that context: we clear it and pass our
-        // own prompt (the user's hints + the tokens kept so far).
-        params.set_no_context(true);
-        if !prompt.is_empty() {
-            params.set_tokens(prompt);
-        }
-        // Non-speech tokens ("[Music]", "(applause)") and blanks are not transcripts.
-        params.set_suppress_nst(true);
-        params.set_suppress_blank(true);
-        params.set_no_speech_thold(0.6);
-        params
-    }
-
-    /// Runs whisper.cpp on its own thread. whisper.cpp checks its abort hook only between
-    /// encoder and decoder passes (a pass of a large model takes seconds), so on cancel we
-    /// return at once and let the thread finish its current pass and exit on its own.
-    ///
-    /// Whisper hears `audio[..len]`; the buffer moves to the thread (a window is megabytes:
-    /// not worth a copy) and is handed back for the next window.
-    fn run_whisper(
-        &mut self,
-        audio: Vec<f32>,
-        len: usize,
-        report: &mut dyn FnMut(i32),
-    ) -> Result<Vec<f32>, AsrError> {
-        enum Event {
-            Progress(i32),
-            Done(Box<WhisperState>, Vec<f32>, Result<(), String>),
-        }
-        let mut state = self
-            .state
-            .take()
-            .ok_or_else(|| AsrError::Whisper("the previous window did not finish".into()))?;
-        let prompt = self.prompt.tokens();
-        let options = self.options.clone();
-        let language = self.language;
-        let cancel = self.cancel.clone();
-        let len = len.min(audio.len());
-        let (events, received) = mpsc::channel();
-        std::thread::Builder::new()
-            .name("whisper".into())
-            .spawn(move || {
-                let mut params = Self::params(&options, language, &prompt);
-                let progress = events.clone();
-                let mut on_progress = move |p: i32| {
-                    let _ = progress.send(Event::Progress(p));
-                };
-                let mut on_progress: &mut dyn FnMut(i32) = &mut on_progress;
-                // SAFETY: the flag and the callback live until this closure returns, after
-                // `full`, their only user.
-                unsafe { callbacks::install(&mut params, cancel.as_atomic(), &mut on_progress) };
-                let result = state.full(params, &audio[..len]).map_err(|e| e.to_string());
-                let _ = events.send(Event::Done(Box::new(state), audio, result));
-            })
-            .map_err(|e| {
-                AsrError::Whisper(format!("cannot start the transcription thread: {e}"))
-            })?;
-
-        let audio = loop {
-            match received.recv_timeout(Duration::from_millis(20)) {
-                Ok(Event::Progress(percent)) => report(percent),
-                Ok(Event::Done(state, audio, result)) => {
-                    self.state = Some(*state);
-                    if self.cancel.is_cancelled() {
-                        return Err(AsrError::Cancelled);
-                    }
-                    result.map_err(AsrError::Whisper)?;
-                    break audio;
-                }
-                Err(RecvTimeoutError::Timeout) if self.cancel.is_cancelled() => {
-                    return Err(AsrError::Cancelled);
-                }
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => {
-                    return Err(AsrError::Whisper(
-                        "the transcription thread stopped unexpectedly".into(),
-                    ));
-                }
+        let advance = if keep < found.len() {
+            let mut resume = found[keep - 1].segment.end;
+            if let Some(condensed) = condensed {
+                // With the pauses cut, the dropped segment may start long after the last
+                // kept one ends: the pause between them need not be heard again.
+                resume = resume.max(condensed.span_start(found[keep].segment.start));
             }
+            resume_sample(resume, n)
+        } else {
+            n
         };
-        let state = self
-            .state
-            .as_ref()
-            .ok_or_else(|| AsrError::Whisper("no whisper state".into()))?;
-        if self.language.is_none() {
-            self.language = whisper_rs::get_lang_str(state.full_lang_id_from_state());
-        }
-        Ok(audio)
+        (keep, advance)
     }
 
-    fn collect_segments(&self) -> Result<Vec<Decoded>, AsrError> {
+    /// Transcribes `heard` in the lanes of `plan` (ranges of it, with their threads); the
+    /// first lane is told what was said before, the others only the user's hints (each
+    /// starts after a pause that nothing before it is heard across). Returns the buffer
+    /// and the finished lanes, in order.
+    fn run_lanes(
+        &mut self,
+        heard: Vec<f32>,
+        plan: &[(Range<usize>, usize)],
+        last: bool,
+        report: &mut dyn FnMut(i32),
+    ) -> Result<(Vec<f32>, Vec<Finished>), AsrError> {
+        while self.states.len() < plan.len() {
+            let state = self
+                .model
+                .context
+                .create_state()
+                .map_err(|e| AsrError::Whisper(e.to_string()))?;
+            self.states.push(state);
+        }
+        let states: Vec<WhisperState> = self.states.drain(..plan.len()).collect();
+        let lanes = plan
+            .iter()
+            .enumerate()
+            .map(|(i, (range, threads))| Lane {
+                range: range.clone(),
+                prompt: match i {
+                    0 => self.prompt.tokens(),
+                    _ => self.prompt.hint().to_vec(),
+                },
+                // The recording's last window runs to its end; any other stops before the
+                // pass that would hear the cut.
+                limit: (i + 1 == plan.len() && !last).then(|| PassLimit::new(range.len())),
+                threads: *threads,
+            })
+            .collect();
+        lanes::run(
+            heard,
+            lanes,
+            states,
+            self.options,
+            self.language,
+            self.cancel,
+            report,
+        )
+    }
+
+    fn collect_segments(&self, state: &WhisperState) -> Result<Vec<Decoded>, AsrError> {
         let eot = self.model.context.token_eot();
         let timestamp = self.model.context.token_beg();
         let mut segments = Vec::new();
-        let Some(state) = &self.state else {
-            return Ok(segments);
-        };
         for segment in state.as_iter() {
             let text = segment
                 .to_str_lossy()
@@ -427,6 +400,23 @@ impl<'a> Run<'a> {
         }
         Ok(segments)
     }
+}
+
+/// Moves a segment and its words `by` seconds later, and no later than `until`.
+fn shift(segment: &mut Segment, by: f64, until: f64) {
+    let at = |t: f64| (t + by).min(until);
+    segment.start = at(segment.start);
+    segment.end = at(segment.end);
+    for word in &mut segment.words {
+        word.start = at(word.start);
+        word.end = at(word.end);
+    }
+}
+
+/// The sample of the window (`n` long) where the next one starts: at least a second on,
+/// so that every window moves forward.
+fn resume_sample(seconds: f64, n: usize) -> usize {
+    ((seconds * SAMPLE_RATE as f64) as usize).clamp((SAMPLE_RATE as usize).min(n), n)
 }
 
 /// Consumes a window that is not worth transcribing, saying why in the log.
