@@ -459,7 +459,10 @@ fn a_long_window_in_two_lanes_keeps_every_sentence_once_in_order() {
             (pair[1].start, pair[1].end, &pair[1].text)
         );
     }
-    assert!(two.segments.iter().all(|s| s.end <= end), "inside the audio");
+    assert!(
+        two.segments.iter().all(|s| s.end <= end),
+        "inside the audio"
+    );
 }
 
 #[test]

@@ -160,17 +160,27 @@ impl<'a> Run<'a> {
         let condensed = match self.vad {
             Some(vad) => {
                 let spans = vad.speech(samples)?;
-                let Some(condensed) = Condensed::new(samples, &spans, &mut self.speech) else {
-                    skip(buffer, n, "window without speech skipped");
-                    return Ok(());
-                };
-                tracing::debug!(
-                    offset_s = offset as f64 / SAMPLE_RATE as f64,
-                    spans = spans.len(),
-                    speech = format!("{:.0}%", condensed.kept(n) * 100.0),
-                    "speech found"
-                );
-                Some(condensed)
+                if spans.len() == 1 && spans[0] == (0..n) {
+                    // Speech throughout: the window itself is what whisper hears, and the
+                    // copy (up to 19 MB, kept for the next window) is not made.
+                    tracing::debug!(
+                        offset_s = offset as f64 / SAMPLE_RATE as f64,
+                        "speech throughout the window"
+                    );
+                    None
+                } else {
+                    let Some(condensed) = Condensed::new(samples, &spans, &mut self.speech) else {
+                        skip(buffer, n, "window without speech skipped");
+                        return Ok(());
+                    };
+                    tracing::debug!(
+                        offset_s = offset as f64 / SAMPLE_RATE as f64,
+                        spans = spans.len(),
+                        speech = format!("{:.0}%", condensed.kept(n) * 100.0),
+                        "speech found"
+                    );
+                    Some(condensed)
+                }
             }
             None => None,
         };
