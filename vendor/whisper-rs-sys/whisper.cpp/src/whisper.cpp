@@ -3174,11 +3174,34 @@ static void fft(float* in, int N, float* out) {
     }
 }
 
-static void log_mel_spectrogram_worker_thread(int ith, const float * hann, const std::vector<float> & samples,
+// Hookscribe: the input as the spectrogram reads it (a reflection of its first samples,
+// then the samples), read in place. whisper.cpp used to copy the whole input into a padded
+// vector first: 21 MB for a 5-minute window, allocated next to everything else.
+struct whisper_padded_input {
+    const float * samples;
+    int n_samples;
+    int pad;
+
+    // `frame_size` values of the padded input from `offset`, or fewer where it ends: in
+    // place, or (for frames that start in the reflection) assembled in `scratch`.
+    const float * frame(int offset, int frame_size, std::vector<float> & scratch) const {
+        if (offset >= pad) {
+            return samples + (offset - pad);
+        }
+        for (int j = 0; j < frame_size && offset + j < n_samples + pad; j++) {
+            const int k = offset + j;
+            scratch[j] = k < pad ? (pad - k < n_samples ? samples[pad - k] : 0.0f) : samples[k - pad];
+        }
+        return scratch.data();
+    }
+};
+
+static void log_mel_spectrogram_worker_thread(int ith, const float * hann, const whisper_padded_input & samples,
                                               int n_samples, int frame_size, int frame_step, int n_threads,
                                               const whisper_filters & filters, whisper_mel & mel) {
     std::vector<float> fft_in(frame_size * 2, 0.0);
     std::vector<float> fft_out(frame_size * 2 * 2 * 2);
+    std::vector<float> scratch(frame_size, 0.0f);
 
     int n_fft = filters.n_fft;
     int i = ith;
@@ -3189,10 +3212,11 @@ static void log_mel_spectrogram_worker_thread(int ith, const float * hann, const
     // calculate FFT only when fft_in are not all zero
     for (; i < std::min(n_samples / frame_step + 1, mel.n_len); i += n_threads) {
         const int offset = i * frame_step;
+        const float * frame = samples.frame(offset, frame_size, scratch);
 
         // apply Hann window (~10% faster)
         for (int j = 0; j < std::min(frame_size, n_samples - offset); j++) {
-            fft_in[j] = hann[j] * samples[offset + j];
+            fft_in[j] = hann[j] * frame[j];
         }
 
         // fill the rest with zeros
@@ -3262,21 +3286,16 @@ static bool log_mel_spectrogram(
     int64_t stage_1_pad = WHISPER_SAMPLE_RATE * 30;
     int64_t stage_2_pad = frame_size / 2;
 
-    // Initialize a vector and copy data from C array to it.
-    std::vector<float> samples_padded;
-    samples_padded.resize(n_samples + stage_1_pad + stage_2_pad * 2);
-    std::copy(samples, samples + n_samples, samples_padded.begin() + stage_2_pad);
-
-    // pad 30 seconds of zeros at the end of audio (480,000 samples) + reflective pad 200 samples at the end of audio
-    std::fill(samples_padded.begin() + n_samples + stage_2_pad, samples_padded.begin() + n_samples + stage_1_pad + 2 * stage_2_pad, 0);
-
-    // reflective pad 200 samples at the beginning of audio
-    std::reverse_copy(samples + 1, samples + 1 + stage_2_pad, samples_padded.begin());
+    // The input with a reflective pad of 200 samples at its beginning, then 30 seconds of
+    // zeros (480,000 samples) + 200 more at its end; the zeros are never read (frames past
+    // the input are filled with zeros by the workers).
+    const whisper_padded_input samples_padded = { samples, n_samples, (int) stage_2_pad };
+    const int64_t n_samples_padded = n_samples + stage_1_pad + stage_2_pad * 2;
 
     mel.n_mel     = n_mel;
     // https://github.com/pytorch/pytorch/blob/main/aten/src/ATen/native/SpectralOps.cpp#L936
     // Calculate number of frames + remove the last frame
-    mel.n_len     = (samples_padded.size() - frame_size) / frame_step;
+    mel.n_len     = (n_samples_padded - frame_size) / frame_step;
     // Calculate semi-padded sample length to ensure compatibility
     mel.n_len_org = 1 + (n_samples + stage_2_pad - frame_size) / frame_step;
     mel.data.resize(mel.n_mel * mel.n_len);
