@@ -348,6 +348,28 @@ fn reading() -> Vec<&'static str> {
         .collect()
 }
 
+/// `sentences` spoken in order, each followed by `pause`, until the recording is at least
+/// `seconds` long; with the sentences said. Each sentence is synthesized once.
+fn read_aloud<'a>(
+    sentences: impl Iterator<Item = &'a &'static str>,
+    seconds: f64,
+    pause: &[f32],
+) -> (Vec<f32>, Vec<&'static str>) {
+    let mut heard = std::collections::HashMap::new();
+    let mut samples = Vec::new();
+    let mut said = Vec::new();
+    for text in sentences {
+        if samples.len() as f64 >= seconds * SR as f64 {
+            break;
+        }
+        let speech = heard.entry(*text).or_insert_with(|| spoken(text));
+        samples.extend_from_slice(speech);
+        samples.extend_from_slice(pause);
+        said.push(*text);
+    }
+    (samples, said)
+}
+
 #[test]
 fn after_a_window_boundary_every_sentence_keeps_its_own_timestamps() {
     let _turn = common::whisper_turn();
@@ -360,18 +382,8 @@ fn after_a_window_boundary_every_sentence_keeps_its_own_timestamps() {
     // told the tokens with their timestamps, as OpenAI's whisper conditions on them, it
     // gives each sentence its own segment.
     let sentences = reading();
-    let mut heard = std::collections::HashMap::new();
-    let mut samples = Vec::new();
-    let mut said = Vec::new();
-    for text in sentences[17..20].iter().chain(sentences.iter().cycle()) {
-        if samples.len() >= 385 * SR {
-            break;
-        }
-        let speech = heard.entry(*text).or_insert_with(|| spoken(text));
-        samples.extend_from_slice(speech);
-        samples.extend(std::iter::repeat_n(0.0, SR / 2));
-        said.push(*text);
-    }
+    let order = sentences[17..20].iter().chain(sentences.iter().cycle());
+    let (samples, said) = read_aloud(order, 385.0, &vec![0.0; SR / 2]);
 
     // The default model, as users get it (the switch showed with it, not with f16).
     let models = Models::open(&fixtures().home);
@@ -404,19 +416,7 @@ fn a_long_window_in_two_lanes_keeps_every_sentence_once_in_order() {
     // Two and a half minutes of the bench's reading, 0.7 s of room noise between
     // sentences: with two threads the window runs as two halves side by side, cut at a
     // pause near its middle; with one thread, in one piece.
-    let sentences = reading();
-    let mut heard = std::collections::HashMap::new();
-    let mut samples = Vec::new();
-    let mut said = Vec::new();
-    for text in sentences.iter().cycle() {
-        if samples.len() >= 150 * SR {
-            break;
-        }
-        let speech = heard.entry(*text).or_insert_with(|| spoken(text));
-        samples.extend_from_slice(speech);
-        samples.extend(room(0.7));
-        said.push(*text);
-    }
+    let (samples, said) = read_aloud(reading().iter().cycle(), 150.0, &room(0.7));
     let f = fixtures();
     let transcribe = |threads: u32| {
         let chunks = samples.chunks(SR / 10).map(|c| Ok::<_, String>(c.to_vec()));
