@@ -224,7 +224,10 @@ fn sidecars_never_trigger_jobs_even_when_the_folder_takes_every_file() {
     std::fs::copy(speech(), inbox.join("memo.wav")).unwrap();
     let jobs = wait_jobs(&home, 1, Duration::from_secs(90));
     assert_eq!(jobs[0].status, JobStatus::Completed, "{:?}", jobs[0].error);
-    assert!(inbox.join("memo.txt").is_file() && inbox.join("memo.json").is_file());
+    // The job is marked completed just before its sidecars are written (runner.rs).
+    wait_for("the sidecars", Duration::from_secs(10), || {
+        inbox.join("memo.txt").is_file() && inbox.join("memo.json").is_file()
+    });
     std::thread::sleep(Duration::from_secs(3));
     let jobs = all_jobs(&home);
     assert_eq!(jobs.len(), 1, "sidecars became jobs: {jobs:?}");
