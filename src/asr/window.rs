@@ -140,6 +140,7 @@ impl<'a> Run<'a> {
     ) -> Result<(), AsrError> {
         let n = buffer.len().min(WINDOW_SAMPLES);
         let offset = buffer.consumed();
+        let offset_s = offset as f64 / SAMPLE_RATE as f64;
         let samples = &buffer.samples[..n];
         let total = total_samples
             .unwrap_or(0)
@@ -163,10 +164,7 @@ impl<'a> Run<'a> {
                 if spans.len() == 1 && spans[0] == (0..n) {
                     // Speech throughout: the window itself is what whisper hears, and the
                     // copy (up to 19 MB, kept for the next window) is not made.
-                    tracing::debug!(
-                        offset_s = offset as f64 / SAMPLE_RATE as f64,
-                        "speech throughout the window"
-                    );
+                    tracing::debug!(offset_s, "speech throughout the window");
                     None
                 } else {
                     let Some(condensed) = Condensed::new(samples, &spans, &mut self.speech) else {
@@ -174,7 +172,7 @@ impl<'a> Run<'a> {
                         return Ok(());
                     };
                     tracing::debug!(
-                        offset_s = offset as f64 / SAMPLE_RATE as f64,
+                        offset_s,
                         spans = spans.len(),
                         speech = format!("{:.0}%", condensed.kept(n) * 100.0),
                         "speech found"
@@ -245,15 +243,14 @@ impl<'a> Run<'a> {
             Some(seek) => {
                 let resume = to_window(seek, Edge::Start);
                 tracing::debug!(
-                    offset_s = offset as f64 / SAMPLE_RATE as f64,
-                    resume_s = offset as f64 / SAMPLE_RATE as f64 + resume,
+                    offset_s,
+                    resume_s = offset_s + resume,
                     "window stopped before the pass that would hear its end"
                 );
                 (found.len(), resume_sample(resume, n))
             }
             None => Self::cut_at_last_segment(&found, condensed.as_ref(), last, n),
         };
-        let offset_s = offset as f64 / SAMPLE_RATE as f64;
         for Decoded {
             mut segment,
             tokens,
