@@ -1,7 +1,7 @@
-//! What happens after a watched folder's file is transcribed: sidecar files in the
-//! folder's formats (next to the source or in its output folder), then the source left in
-//! place or moved into a subfolder. Every file written is recorded with the job, so
-//! deleting the job removes them.
+//! What happens when a watched folder's file is transcribed: sidecar files in the
+//! folder's formats (next to the source or in its output folder) before the job is marked
+//! completed, then the source left in place or moved into a subfolder. Every file written
+//! is recorded with the job, so deleting the job removes them.
 
 use std::path::{Path, PathBuf};
 
@@ -100,32 +100,35 @@ fn write_sidecar(
     ))
 }
 
-/// Writes the folder's outputs for one job; failures are logged, not fatal: the
-/// transcript is already safe in the database.
-pub fn write(
+/// Writes the folder's transcript files for one job and returns the ones written. Called
+/// before the job is marked completed, so that whoever sees it completed (the window, the
+/// local API, a webhook receiver, a script) finds its files there. Failures are logged,
+/// not fatal: the transcript is safe in the database either way.
+pub fn write_sidecars(
     store: &Store,
     job: JobId,
     source: &Path,
     folder: &FolderJob<'_>,
     transcript: &Transcript,
-) {
-    let root = Path::new(folder.path);
+) -> Vec<PathBuf> {
     let options = folder.options;
+    if options.formats.is_empty() {
+        return Vec::new();
+    }
     let target_dir = match &options.output_dir {
-        Some(dir) => root.join(dir),
+        Some(dir) => Path::new(folder.path).join(dir),
         None => source
             .parent()
             .map(Path::to_path_buf)
-            .unwrap_or_else(|| root.to_path_buf()),
+            .unwrap_or_else(|| PathBuf::from(folder.path)),
     };
-    if !options.formats.is_empty() {
-        if let Err(error) = std::fs::create_dir_all(&target_dir) {
-            tracing::warn!(%error, dir = %target_dir.display(), "cannot create the output folder");
-            return;
-        }
+    if let Err(error) = std::fs::create_dir_all(&target_dir) {
+        tracing::warn!(%error, dir = %target_dir.display(), "cannot create the output folder");
+        return Vec::new();
     }
     let stem = source.file_stem().unwrap_or_default();
     let own: Vec<String> = store.job_outputs(job).unwrap_or_default();
+    let mut written = Vec::new();
     for format in &options.formats {
         match write_sidecar(
             store,
@@ -136,22 +139,43 @@ pub fn write(
             format.extension(),
             |file| std::io::Write::write_all(file, format.render(transcript).as_bytes()),
         ) {
-            Ok(path) => tracing::debug!(path = %path.display(), "transcript file written"),
+            Ok(path) => {
+                tracing::debug!(path = %path.display(), "transcript file written");
+                written.push(path);
+            }
             Err(error) => {
                 tracing::warn!(%error, dir = %target_dir.display(), "cannot write the transcript file")
             }
         }
     }
-    if let After::Move(sub) = &options.after {
-        let dir = root.join(sub);
-        let moved = std::fs::create_dir_all(&dir).and_then(|_| {
-            let dest = free_path(&dir, source.file_name().unwrap_or_default());
-            std::fs::rename(source, &dest).map(|_| dest)
-        });
-        match moved {
-            Ok(dest) => tracing::info!(to = %dest.display(), "source moved"),
-            Err(error) => tracing::warn!(%error, "cannot move the source"),
+    written
+}
+
+/// Removes transcript files written for a job that then did not complete (cancelled in
+/// the moment between): a cancelled job leaves no transcript behind.
+pub fn discard_sidecars(store: &Store, job: JobId, written: &[PathBuf]) {
+    for path in written {
+        if let Err(error) = std::fs::remove_file(path) {
+            tracing::warn!(%error, path = %path.display(), "cannot remove the transcript file");
         }
+        let _ = store.remove_job_output(job, &hookscribe_types::stored_path::to_stored(path));
+    }
+}
+
+/// What the folder asks for once the job is completed: the source left in place or moved
+/// into a subfolder. Failures are logged, not fatal.
+pub fn finish_source(source: &Path, folder: &FolderJob<'_>) {
+    let After::Move(sub) = &folder.options.after else {
+        return;
+    };
+    let dir = Path::new(folder.path).join(sub);
+    let moved = std::fs::create_dir_all(&dir).and_then(|_| {
+        let dest = free_path(&dir, source.file_name().unwrap_or_default());
+        std::fs::rename(source, &dest).map(|_| dest)
+    });
+    match moved {
+        Ok(dest) => tracing::info!(to = %dest.display(), "source moved"),
+        Err(error) => tracing::warn!(%error, "cannot move the source"),
     }
 }
 

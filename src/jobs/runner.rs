@@ -401,6 +401,27 @@ impl JobFolder {
             options: self.options.as_ref()?,
         })
     }
+
+    /// The folder's transcript files for a finished transcription (none for a job not from
+    /// a folder); see [`super::outputs::write_sidecars`].
+    fn write_sidecars(
+        &self,
+        store: &Store,
+        job: JobId,
+        source: &Path,
+        transcript: &Transcript,
+    ) -> Vec<PathBuf> {
+        self.outputs()
+            .map(|o| super::outputs::write_sidecars(store, job, source, &o, transcript))
+            .unwrap_or_default()
+    }
+
+    /// Moves the source if the folder asks for it, once its job is completed.
+    fn finish_source(&self, source: &Path) {
+        if let Some(outputs) = self.outputs() {
+            super::outputs::finish_source(source, &outputs);
+        }
+    }
 }
 
 /// Estimates the seconds left from how long the work took so far.
@@ -517,22 +538,26 @@ fn execute(
 
     match result {
         Ok(transcript) => {
+            let written = folder.write_sidecars(store, job.id, path, &transcript);
             let mut outbox = folder.outbox(Some(&transcript));
-            match store
-                .complete(job.id, &sha256, &transcript, &mut outbox)
-                .map_err(|e| e.to_string())?
-            {
-                Some(id) => {
-                    if let Some(outputs) = folder.outputs() {
-                        super::outputs::write(store, job.id, path, &outputs, &transcript);
-                    }
+            let completed = store.complete(job.id, &sha256, &transcript, &mut outbox);
+            match completed {
+                Ok(Some(id)) => {
+                    folder.finish_source(path);
                     Ok(Outcome::Completed {
                         transcript: id,
                         duplicate_of: None,
                     })
                 }
                 // Cancelled while the last words were being written.
-                None => Ok(Outcome::Cancelled),
+                Ok(None) => {
+                    super::outputs::discard_sidecars(store, job.id, &written);
+                    Ok(Outcome::Cancelled)
+                }
+                Err(error) => {
+                    super::outputs::discard_sidecars(store, job.id, &written);
+                    Err(error.to_string())
+                }
             }
         }
         Err(WorkerError::Cancelled) if shared.stop.load(Ordering::SeqCst) => {
@@ -553,26 +578,25 @@ fn complete_as_duplicate(
 ) -> Result<Option<Outcome>, String> {
     let transcript_id = original.transcript_id.unwrap_or_default();
     let stored = store.transcript(transcript_id).map_err(|e| e.to_string())?;
+    let source = from_stored(&job.source_path);
+    let written = folder.write_sidecars(store, job.id, &source, &stored.transcript);
     let mut outbox = folder.outbox(Some(&stored.transcript));
-    if !store
-        .complete_as_duplicate(job.id, original, &mut outbox)
-        .map_err(|e| e.to_string())?
-    {
-        return Ok(None);
+    match store.complete_as_duplicate(job.id, original, &mut outbox) {
+        Ok(true) => {}
+        Ok(false) => {
+            super::outputs::discard_sidecars(store, job.id, &written);
+            return Ok(None);
+        }
+        Err(error) => {
+            super::outputs::discard_sidecars(store, job.id, &written);
+            return Err(error.to_string());
+        }
     }
     tracing::info!(
         original = original.id,
         "same content as an earlier job: its transcript is reused"
     );
-    if let Some(outputs) = folder.outputs() {
-        super::outputs::write(
-            store,
-            job.id,
-            &from_stored(&job.source_path),
-            &outputs,
-            &stored.transcript,
-        );
-    }
+    folder.finish_source(&source);
     Ok(Some(Outcome::Completed {
         transcript: transcript_id,
         duplicate_of: Some(original.id),
