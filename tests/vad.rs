@@ -466,6 +466,27 @@ fn a_long_window_in_two_lanes_keeps_every_sentence_once_in_order() {
 }
 
 #[test]
+fn a_sentence_cut_off_by_a_pass_is_heard_again_from_the_pause_before_it() {
+    let _turn = common::whisper_turn();
+    // The bench's reading from its start, half a second between sentences, as
+    // benches/peer.sh plays it. The second 30-second pass ends inside "The children
+    // laughed…" (55 s). whisper.cpp went on from that sentence's *start* timestamp, so the
+    // third pass began on its first sound and heard "The children left"; OpenAI's whisper
+    // and faster-whisper go on from the end of the last finished sentence, the pause
+    // before it (vendor/README.md, section 12).
+    let (samples, said) = read_aloud(reading().iter(), 75.0, &vec![0.0; SR / 2]);
+    let transcript = hookscribe(&samples, true);
+    let text = normalize_english(&transcript.text);
+    assert!(
+        text.contains("the children laughed and played"),
+        "{}",
+        transcript.text
+    );
+    let wer = word_error_rate(&said.join(" "), &transcript.text);
+    assert!(wer <= 0.01, "WER {wer:.3}: {}", transcript.text);
+}
+
+#[test]
 fn no_text_is_invented_over_tones_ringing_music_or_long_pauses() {
     let _turn = common::whisper_turn();
     let friday = spoken(FRIDAY);

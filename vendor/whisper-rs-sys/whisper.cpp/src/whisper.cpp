@@ -7806,6 +7806,24 @@ int whisper_full_with_state(
 
             //WHISPER_LOG_DEBUG("prompt_init.size() = %d, prompt.size() = %d, result_len = %d, seek_delta = %d\n", prompt_init.size(), prompt.size(), result_len, seek_delta);
 
+            // A pass cut off inside a sentence ends `… <|a|><|b|>`: the last finished segment
+            // ends at `a`, the unfinished one would start at `b`. Like OpenAI's whisper (and
+            // faster-whisper), go on from `a`, not `b`: the next pass then hears the pause
+            // before the sentence, not a start placed on (or just after) its first sound, which
+            // cost words ("The children laughed" heard as "left"). `<|b|>` is left out of the
+            // context as well, as theirs does. Not where `b` is the end of the audio: that
+            // would only add a pass over the last pause.
+            int n_context = result_len;
+            if (result_len >= 2 && seek + seek_delta + delta_min < seek_end &&
+                tokens_cur[result_len - 1].id > whisper_token_beg(ctx) &&
+                tokens_cur[result_len - 2].id > whisper_token_beg(ctx)) {
+                const int seek_delta_end = 2*(tokens_cur[result_len - 2].id - whisper_token_beg(ctx));
+                if (seek_delta_end > 0 && seek_delta_end < seek_delta) {
+                    seek_delta = seek_delta_end;
+                    n_context = result_len - 1;
+                }
+            }
+
             // update prompt_past1
             prompt_past1.clear();
             if (!params.carry_initial_prompt && !prompt.empty() && prompt.front() == whisper_token_prev(ctx)) {
@@ -7814,7 +7832,7 @@ int whisper_full_with_state(
 
             // Add newly decoded tokens to the rolling context
             if (!is_no_speech) {
-                for (int i = 0; i < result_len; ++i) {
+                for (int i = 0; i < n_context; ++i) {
                     prompt_past1.push_back(tokens_cur[i].id);
                 }
             }
