@@ -7,8 +7,8 @@
 //! halves, each transcribed on its own whisper state with its share of the threads, keeps
 //! every core busy on its own work instead. The price: a second state's memory (the
 //! encoder's attention is computed in blocks, vendor/README.md, to keep that small), and
-//! the second half starts without the first half's text as its prompt, as a window after
-//! a long pause would.
+//! the second half is prompted with the text from before the window, not the first
+//! half's (which is not there yet).
 
 use std::ffi::c_int;
 use std::ops::Range;

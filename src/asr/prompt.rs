@@ -66,11 +66,6 @@ impl Prompt {
         [self.hint.as_slice(), said].concat()
     }
 
-    /// The user's hints alone, for audio that follows a pause nothing is heard across.
-    pub fn hint(&self) -> &[c_int] {
-        &self.hint
-    }
-
     fn is_timestamp(&self, token: c_int) -> bool {
         token >= self.first_timestamp
     }

