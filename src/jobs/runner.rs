@@ -541,8 +541,8 @@ fn execute(
             let written = folder.write_sidecars(store, job.id, path, &transcript);
             let mut outbox = folder.outbox(Some(&transcript));
             let completed = store.complete(job.id, &sha256, &transcript, &mut outbox);
-            match completed {
-                Ok(Some(id)) => {
+            match kept_or_discarded(store, job.id, &written, completed)? {
+                Some(id) => {
                     folder.finish_source(path);
                     Ok(Outcome::Completed {
                         transcript: id,
@@ -550,14 +550,7 @@ fn execute(
                     })
                 }
                 // Cancelled while the last words were being written.
-                Ok(None) => {
-                    super::outputs::discard_sidecars(store, job.id, &written);
-                    Ok(Outcome::Cancelled)
-                }
-                Err(error) => {
-                    super::outputs::discard_sidecars(store, job.id, &written);
-                    Err(error.to_string())
-                }
+                None => Ok(Outcome::Cancelled),
             }
         }
         Err(WorkerError::Cancelled) if shared.stop.load(Ordering::SeqCst) => {
@@ -581,16 +574,11 @@ fn complete_as_duplicate(
     let source = from_stored(&job.source_path);
     let written = folder.write_sidecars(store, job.id, &source, &stored.transcript);
     let mut outbox = folder.outbox(Some(&stored.transcript));
-    match store.complete_as_duplicate(job.id, original, &mut outbox) {
-        Ok(true) => {}
-        Ok(false) => {
-            super::outputs::discard_sidecars(store, job.id, &written);
-            return Ok(None);
-        }
-        Err(error) => {
-            super::outputs::discard_sidecars(store, job.id, &written);
-            return Err(error.to_string());
-        }
+    let completed = store
+        .complete_as_duplicate(job.id, original, &mut outbox)
+        .map(|done| done.then_some(()));
+    if kept_or_discarded(store, job.id, &written, completed)?.is_none() {
+        return Ok(None);
     }
     tracing::info!(
         original = original.id,
@@ -601,6 +589,20 @@ fn complete_as_duplicate(
         transcript: transcript_id,
         duplicate_of: Some(original.id),
     }))
+}
+
+/// The outcome of marking a job completed, its sidecars (`written` just before) removed
+/// again unless it was: `None` if the job was cancelled meanwhile.
+fn kept_or_discarded<T>(
+    store: &Store,
+    job: JobId,
+    written: &[PathBuf],
+    completed: Result<Option<T>, StoreError>,
+) -> Result<Option<T>, String> {
+    if !matches!(completed, Ok(Some(_))) {
+        super::outputs::discard_sidecars(store, job, written);
+    }
+    completed.map_err(|e| e.to_string())
 }
 
 /// How a job that stopped on a cancel ended: cancelled by a user, or interrupted by
