@@ -193,7 +193,7 @@ impl<'a> Run<'a> {
             None => (std::mem::take(&mut buffer.samples), n),
         };
         let plan = lanes::plan(&heard[..heard_len], self.options.thread_count());
-        if plan.len() > 1 {
+        if plan.len() > 1 && tracing::enabled!(tracing::Level::DEBUG) {
             // Seconds of what whisper hears (the joined speech where pauses were cut).
             let splits: Vec<String> = plan[1..]
                 .iter()
