@@ -268,6 +268,51 @@ fn the_voice_activity_model_imports_from_its_pypi_package_and_other_files_are_re
 }
 
 #[test]
+fn the_voice_activity_model_finds_each_sentence_where_it_was_said() {
+    let _turn = common::whisper_turn();
+    // Four sentences after pauses of 3 to 12 s, about a minute in all: thousands of 32 ms
+    // frames, so whisper.cpp's detector (batched, vendor/README.md section 14) goes through
+    // many batches and ends on a part of one.
+    let pauses = [3.0, 7.0, 12.0, 4.5];
+    let mut samples = Vec::new();
+    let mut said = Vec::new();
+    for (text, pause) in [FRIDAY, TUESDAY, INVOICE, GARDEN].into_iter().zip(pauses) {
+        samples.extend(room(pause));
+        let speech = spoken(text);
+        said.push((samples.len(), samples.len() + speech.len()));
+        samples.extend(speech);
+    }
+    samples.extend(room(2.3));
+
+    let vad = &fixtures().vad;
+    let spans = vad.speech(&samples).unwrap();
+    let seconds = |sample: usize| sample as f64 / SR as f64;
+    let found: Vec<(f64, f64)> = spans
+        .iter()
+        .map(|s| (seconds(s.start), seconds(s.end)))
+        .collect();
+    assert_eq!(spans.len(), said.len(), "one span per sentence: {found:?}");
+    for ((start, end), span) in said.iter().zip(&spans) {
+        let (start, end) = (seconds(*start), seconds(*end));
+        // Each span holds its sentence with up to 250 ms of padding and the detector's
+        // own 32 ms steps either side; Festival's sentences start and end with a little
+        // silence of their own.
+        assert!(
+            (start - 0.6..=start + 0.4).contains(&seconds(span.start)),
+            "the sentence said from {start:.2} s is found from {:.2} s: {found:?}",
+            seconds(span.start)
+        );
+        assert!(
+            (end - 0.4..=end + 0.6).contains(&seconds(span.end)),
+            "the sentence said until {end:.2} s is found until {:.2} s: {found:?}",
+            seconds(span.end)
+        );
+    }
+    // Each call starts afresh: the same audio gives the same spans again.
+    assert_eq!(vad.speech(&samples).unwrap(), spans);
+}
+
+#[test]
 fn timestamps_stay_right_across_cut_pauses_and_window_boundaries() {
     let _turn = common::whisper_turn();
     // Four sentences: one after 2 s, one after a 25 s pause, one across the boundary of

@@ -29,7 +29,7 @@ const THRESHOLD: f32 = 0.5;
 /// whisper.cpp refuses input shorter than a second; a lone short word is padded to this.
 const MIN_CONDENSED_SAMPLES: usize = SAMPLE_RATE as usize * 105 / 100;
 
-/// A loaded Silero VAD model. Detection is cheap (a few milliseconds per second of
+/// A loaded Silero VAD model. Detection is cheap (about 2 ms per second of
 /// audio) and runs on one thread.
 pub struct Vad {
     context: Mutex<WhisperVadContext>,
