@@ -855,6 +855,12 @@ struct vad_time_mapping {
 };
 
 struct whisper_state {
+    // Hookscribe: the ids of the non-speech tokens that suppress_nst masks, looked up in
+    // the vocabulary once per state (whisper_full_with_state) instead of at every decoder
+    // step of every beam (180 string lookups in a 51,864-entry map each time).
+    std::vector<int32_t> non_speech_ids;
+    bool non_speech_ids_ready = false;
+
     int64_t t_sample_us = 0;
     int64_t t_encode_us = 0;
     int64_t t_decode_us = 0;
@@ -6573,6 +6579,26 @@ static void whisper_draw_tokens(const std::vector<float> & probs, std::mt19937 &
 // - applies logit filters
 // - computes logprobs and probs
 // TODO: optimize
+// Hookscribe: the tokens suppress_nst masks, as whisper_process_logits used to look them
+// up at every step: each non-speech token with and without a leading space, then " -" and
+// " '" (allowed between words, not at the beginning of one).
+static std::vector<int32_t> whisper_non_speech_ids(const whisper_vocab & vocab) {
+    std::vector<int32_t> ids;
+    const auto add = [&](const std::string & token) {
+        const auto it = vocab.token_to_id.find(token);
+        if (it != vocab.token_to_id.end()) {
+            ids.push_back(it->second);
+        }
+    };
+    for (const std::string & token : non_speech_tokens) {
+        add(token);
+        add(" " + token);
+    }
+    add(" -");
+    add(" '");
+    return ids;
+}
+
 static void whisper_process_logits(
               struct whisper_context & ctx,
                struct whisper_state  & state,
@@ -6668,21 +6694,8 @@ static void whisper_process_logits(
         // suppress non-speech tokens
         // ref: https://github.com/openai/whisper/blob/7858aa9c08d98f75575035ecd6481f462d66ca27/whisper/tokenizer.py#L224-L253
         if (params.suppress_nst) {
-            for (const std::string & token : non_speech_tokens) {
-                const std::string suppress_tokens[] = {token, " " + token};
-                for (const std::string & suppress_token : suppress_tokens) {
-                    if (vocab.token_to_id.find(suppress_token) != vocab.token_to_id.end()) {
-                        logits[vocab.token_to_id.at(suppress_token)] = -INFINITY;
-                    }
-                }
-            }
-
-            // allow hyphens "-" and single quotes "'" between words, but not at the beginning of a word
-            if (vocab.token_to_id.find(" -") != vocab.token_to_id.end()) {
-                logits[vocab.token_to_id.at(" -")] = -INFINITY;
-            }
-            if (vocab.token_to_id.find(" '") != vocab.token_to_id.end()) {
-                logits[vocab.token_to_id.at(" '")] = -INFINITY;
+            for (const int32_t id : state.non_speech_ids) {
+                logits[id] = -INFINITY;
             }
         }
 
@@ -7199,6 +7212,12 @@ int whisper_full_with_state(
     auto & result_all = state->result_all;
 
     result_all.clear();
+
+    // Hookscribe: before any decoder runs (whisper_process_logits runs on several threads).
+    if (params.suppress_nst && !state->non_speech_ids_ready) {
+        state->non_speech_ids = whisper_non_speech_ids(ctx->vocab);
+        state->non_speech_ids_ready = true;
+    }
 
     if (n_samples > 0) {
         // compute log mel spectrogram
