@@ -265,6 +265,25 @@ inline float hsum(__m256 x) {
 }
 #endif // __AVX__
 
+#if defined(__AVX__) || defined(__AVX2__) || defined(__AVX512F__)
+// [hsum(a), hsum(b), hsum(c), hsum(d)]: four horizontal sums at once, each made of the same
+// additions in the same order as hsum(__m256) (halves, then lanes two apart, then
+// neighbours), so the results are bit for bit hsum's. Transposing as it goes, it needs 14
+// instructions where four hsums and four scalar stores need 28.
+inline __m128 hsum4(__m256 a, __m256 b, __m256 c, __m256 d) {
+    const __m256 ac = _mm256_add_ps(_mm256_permute2f128_ps(a, c, 0x20),
+                                    _mm256_permute2f128_ps(a, c, 0x31));
+    const __m256 bd = _mm256_add_ps(_mm256_permute2f128_ps(b, d, 0x20),
+                                    _mm256_permute2f128_ps(b, d, 0x31));
+    const __m256 z = _mm256_add_ps(_mm256_shuffle_ps(ac, bd, _MM_SHUFFLE(1, 0, 1, 0)),
+                                   _mm256_shuffle_ps(ac, bd, _MM_SHUFFLE(3, 2, 3, 2)));
+    const __m128 lo = _mm256_castps256_ps128(z);
+    const __m128 hi = _mm256_extractf128_ps(z, 1);
+    return _mm_add_ps(_mm_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0)),
+                      _mm_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1)));
+}
+#endif
+
 #if defined(__AVX512F__)
 inline float hsum(__m512 x) {
     return _mm512_reduce_add_ps(x);
@@ -542,6 +561,24 @@ class tinyBLAS {
     template <bool TAIL, typename T>
     inline V load_step(const T *p) const {
         if constexpr (TAIL) {
+#if defined(__AVX2__)
+            // In registers where it can: the last KN elements of the row, moved down to
+            // the first lanes, the lanes past k zeroed. The padded copy below went
+            // through the stack and kept the accumulators out of registers.
+            if constexpr (std::is_same_v<V, __m256> &&
+                          (std::is_same_v<T, ggml_fp16_t> || std::is_same_v<T, float>)) {
+                if (k >= KN) {
+                    const int rem = (int)(k % KN);
+                    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+                    const __m256 last = load<V>(p + rem - KN);
+                    const __m256 moved = _mm256_permutevar8x32_ps(
+                        last, _mm256_add_epi32(lane, _mm256_set1_epi32(KN - rem)));
+                    const __m256 keep =
+                        _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(rem), lane));
+                    return _mm256_and_ps(moved, keep);
+                }
+            }
+#endif
             T padded[KN] = {};
             memcpy(padded, p, sizeof(T) * (k % KN));
             return load<V>(padded);
@@ -578,16 +615,85 @@ class tinyBLAS {
         }
     }
 
-    template <int RM, int RN>
+#if defined(__AVX2__)
+    // gemm_bloc for four rows and up to three columns of 8-float vectors, with its twelve
+    // accumulators in named variables: GCC kept gemm_bloc's D Cv[RN][RM] on the stack
+    // (zeroed by a memset, spilled after the loop, read back for the sums), and with
+    // whisper's k = 64 that cost as much as the loop itself. Same loads, same FMAs in the
+    // same order, same sums: the results are bit for bit gemm_bloc's.
+    template <int RN, bool TAIL>
+    inline void gemm_bloc_4x3_avx2(int64_t ii, int64_t jj) {
+        static_assert(RN >= 1 && RN <= 3, "up to three columns");
+        __m256 c00 = _mm256_setzero_ps(), c01 = c00, c02 = c00, c03 = c00;
+        __m256 c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+        __m256 c20 = c00, c21 = c00, c22 = c00, c23 = c00;
+        const TA *a0 = A + lda * (ii + 0), *a1 = A + lda * (ii + 1);
+        const TA *a2 = A + lda * (ii + 2), *a3 = A + lda * (ii + 3);
+        const TB *b0 = B + ldb * (jj + 0);
+        const TB *b1 = B + ldb * (jj + (RN > 1 ? 1 : 0));
+        const TB *b2 = B + ldb * (jj + (RN > 2 ? 2 : 0));
+        const int64_t k_whole = k - k % KN;
+        auto step = [&](auto tail, int64_t l) __attribute__((always_inline)) {
+            constexpr bool T_ = decltype(tail)::value;
+            const __m256 vb0 = load_step<T_>(b0 + l);
+            __m256 vb1, vb2;
+            if constexpr (RN > 1) vb1 = load_step<T_>(b1 + l);
+            if constexpr (RN > 2) vb2 = load_step<T_>(b2 + l);
+            __m256 va = load_step<T_>(a0 + l);
+            c00 = madd(va, vb0, c00);
+            if constexpr (RN > 1) c10 = madd(va, vb1, c10);
+            if constexpr (RN > 2) c20 = madd(va, vb2, c20);
+            va = load_step<T_>(a1 + l);
+            c01 = madd(va, vb0, c01);
+            if constexpr (RN > 1) c11 = madd(va, vb1, c11);
+            if constexpr (RN > 2) c21 = madd(va, vb2, c21);
+            va = load_step<T_>(a2 + l);
+            c02 = madd(va, vb0, c02);
+            if constexpr (RN > 1) c12 = madd(va, vb1, c12);
+            if constexpr (RN > 2) c22 = madd(va, vb2, c22);
+            va = load_step<T_>(a3 + l);
+            c03 = madd(va, vb0, c03);
+            if constexpr (RN > 1) c13 = madd(va, vb1, c13);
+            if constexpr (RN > 2) c23 = madd(va, vb2, c23);
+        };
+        for (int64_t l = 0; l < k_whole; l += KN) {
+            step(std::false_type{}, l);
+        }
+        if constexpr (TAIL) {
+            step(std::true_type{}, k_whole);
+        }
+        _mm_storeu_ps(C + ldc * (jj + 0) + ii, hsum4(c00, c01, c02, c03));
+        if constexpr (RN > 1) _mm_storeu_ps(C + ldc * (jj + 1) + ii, hsum4(c10, c11, c12, c13));
+        if constexpr (RN > 2) _mm_storeu_ps(C + ldc * (jj + 2) + ii, hsum4(c20, c21, c22, c23));
+    }
+#endif
+
+    // TAIL: k is not a multiple of KN.
+    template <int RM, int RN, bool TAIL>
     inline void gemm_bloc(int64_t ii, int64_t jj) {
+#if defined(__AVX2__)
+        if constexpr (RM == 4 && RN <= 3 && std::is_same_v<D, __m256> &&
+                      std::is_same_v<V, __m256> && std::is_same_v<TC, float>) {
+            return gemm_bloc_4x3_avx2<RN, TAIL>(ii, jj);
+        }
+#endif
         D Cv[RN][RM] = {};
         const int64_t k_whole = k - k % KN;
         for (int64_t l = 0; l < k_whole; l += KN) {
             gemm_step<RM, RN, false>(Cv, ii, jj, l);
         }
-        if (k_whole < k) {
+        if constexpr (TAIL) {
             gemm_step<RM, RN, true>(Cv, ii, jj, k_whole);
         }
+#if defined(__AVX__) || defined(__AVX2__) || defined(__AVX512F__)
+        if constexpr (RM == 4 && std::is_same_v<D, __m256> && std::is_same_v<TC, float>) {
+            // The four rows of a column are next to each other in C: one store.
+            for (int64_t j = 0; j < RN; ++j)
+                _mm_storeu_ps(C + ldc * (jj + j) + ii,
+                              hsum4(Cv[j][0], Cv[j][1], Cv[j][2], Cv[j][3]));
+            return;
+        }
+#endif
         for (int64_t j = 0; j < RN; ++j)
             for (int64_t i = 0; i < RM; ++i)
                 C[ldc * (jj + j) + (ii + i)] = hsum(Cv[j][i]);
@@ -611,6 +717,7 @@ class tinyBLAS {
         // still balance the load.
         const int64_t job_chunk = std::max<int64_t>(1, nb_job / (16 * params->nth));
         const int64_t nb_chunk = (nb_job + job_chunk - 1) / job_chunk;
+        const bool tail = k % KN != 0;
 
         if (params->ith == 0) {
             GGML_ASSERT( jj_BN * SIZE_BN + (NB_BN - jj_BN) * (SIZE_BN - 1) == xtiles);
@@ -636,11 +743,19 @@ class tinyBLAS {
                 for (int64_t bi = 0; bi < BM * RM; bi += RM) {
                     int64_t jj = jj0;
                     for (; jj < jj1; jj += RN) {
-                        gemm_bloc<RM, RN>(ii + bi, jj);
+                        if (tail) {
+                            gemm_bloc<RM, RN, true>(ii + bi, jj);
+                        } else {
+                            gemm_bloc<RM, RN, false>(ii + bi, jj);
+                        }
                     }
                     if constexpr (RN > 1) {
                         for (; jj < jj2; jj += RN - 1) {
-                            gemm_bloc<RM, RN-1>(ii + bi, jj);
+                            if (tail) {
+                                gemm_bloc<RM, RN-1, true>(ii + bi, jj);
+                            } else {
+                                gemm_bloc<RM, RN-1, false>(ii + bi, jj);
+                            }
                         }
                     }
                     GGML_ASSERT(jj == jj2);
