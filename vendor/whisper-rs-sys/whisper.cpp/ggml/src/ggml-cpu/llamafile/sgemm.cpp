@@ -56,7 +56,6 @@
 
 #include <array>
 #include <type_traits>
-#include <vector>
 
 #ifdef _MSC_VER
 #define NOINLINE __declspec(noinline)
@@ -504,15 +503,6 @@ class tinyBLAS {
     }
 
     bool matmul(int64_t m, int64_t n) {
-#if defined(__AVX2__) && defined(__F16C__)
-        if constexpr (OUTER_F16) {
-            // Wide enough (n) for the transposed rows of A to pay for themselves.
-            if (k % 8 == 0 && k <= OUTER_MAX_K && n >= 24 && m >= 16 && m % 4 == 0) {
-                gemm_outer(m, n);
-                return true;
-            }
-        }
-#endif
         // A k that is not a multiple of KN (whisper's 1500 audio positions) is taken too:
         // gemm_bloc finishes each dot product with one zero-padded step.
         // compute RM for only need tile with size RM&RM-1
@@ -624,140 +614,6 @@ class tinyBLAS {
             }
         }
     }
-
-#if defined(__AVX2__) && defined(__F16C__)
-    // Short dot products (whisper's attention scores: 64 per head) as outer products.
-    // A dot-product tile runs only k / 8 steps of FMAs and then sums each accumulator
-    // across its lanes; at k = 64 that sum and the tile's setup cost about as much as the
-    // FMAs. Here sixteen rows of A are widened to f32 and transposed (k-major), each
-    // column of B is widened once, and a 16x6 tile adds a rank-one update per step of k:
-    // two loads of A, six broadcasts of B, twelve FMAs, and no horizontal sums. Each
-    // result is the same 64 products, added in order along k rather than in eight
-    // interleaved partial sums, so the last bits may differ from the dot-product kernel's.
-    static constexpr bool OUTER_F16 = std::is_same_v<TA, ggml_fp16_t> &&
-                                      std::is_same_v<TB, ggml_fp16_t> &&
-                                      std::is_same_v<D, __m256> && std::is_same_v<V, __m256> &&
-                                      std::is_same_v<TC, float>;
-    static constexpr int64_t OUTER_MAX_K = 128;
-
-    // Named accumulators: with arrays, GCC stored them to the stack at every step.
-    template <int NC>
-    inline void outer_tile(const float *at, const float *bw, int64_t ii, int64_t jj) {
-        static_assert(NC >= 1 && NC <= 6, "up to six columns");
-        const __m256 z = _mm256_setzero_ps();
-        __m256 c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z;
-        __m256 c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
-        const float *b = bw + jj * k;
-        for (int64_t l = 0; l < k; ++l) {
-            const __m256 a0 = _mm256_loadu_ps(at + l * 16);
-            const __m256 a1 = _mm256_loadu_ps(at + l * 16 + 8);
-#define HS_OUTER_COLUMN(J)                                                   \
-            if constexpr (NC > J) {                                          \
-                const __m256 bj = _mm256_broadcast_ss(b + J * k + l);        \
-                c##J##0 = _mm256_fmadd_ps(a0, bj, c##J##0);                  \
-                c##J##1 = _mm256_fmadd_ps(a1, bj, c##J##1);                  \
-            }
-            HS_OUTER_COLUMN(0)
-            HS_OUTER_COLUMN(1)
-            HS_OUTER_COLUMN(2)
-            HS_OUTER_COLUMN(3)
-            HS_OUTER_COLUMN(4)
-            HS_OUTER_COLUMN(5)
-#undef HS_OUTER_COLUMN
-        }
-#define HS_OUTER_STORE(J)                                                    \
-        if constexpr (NC > J) {                                              \
-            _mm256_storeu_ps(C + ldc * (jj + J) + ii, c##J##0);              \
-            _mm256_storeu_ps(C + ldc * (jj + J) + ii + 8, c##J##1);          \
-        }
-        HS_OUTER_STORE(0)
-        HS_OUTER_STORE(1)
-        HS_OUTER_STORE(2)
-        HS_OUTER_STORE(3)
-        HS_OUTER_STORE(4)
-        HS_OUTER_STORE(5)
-#undef HS_OUTER_STORE
-    }
-
-    NOINLINE void gemm_outer(int64_t m, int64_t n) {
-        const int64_t blocks = m / 16;
-        const int64_t m16 = blocks * 16;
-        const int64_t nb_job = blocks + (m - m16) / 4;
-        static thread_local std::vector<float> bw, at;
-        bw.resize((size_t)(n * k));
-        widen_rows(B, ldb, n, k, k, bw.data());
-        at.resize((size_t)(16 * k));
-
-        if (params->ith == 0) {
-            ggml_threadpool_chunk_set(params->threadpool, params->nth);
-        }
-        ggml_barrier(params->threadpool);
-
-        for (int64_t job = params->ith; job < nb_job;
-             job = ggml_threadpool_chunk_add(params->threadpool, 1)) {
-            if (job < blocks) {
-                const int64_t ii = job * 16;
-                float tmp[8];
-                for (int64_t r = 0; r < 16; ++r) {
-                    const ggml_fp16_t *row = A + lda * (ii + r);
-                    for (int64_t l = 0; l < k; l += 8) {
-                        _mm256_storeu_ps(tmp, _mm256_cvtph_ps(
-                                                  _mm_loadu_si128((const __m128i *)(row + l))));
-                        for (int t = 0; t < 8; ++t) {
-                            at[(size_t)((l + t) * 16 + r)] = tmp[t];
-                        }
-                    }
-                }
-                int64_t jj = 0;
-                for (; jj + 6 <= n; jj += 6) {
-                    outer_tile<6>(at.data(), bw.data(), ii, jj);
-                }
-                switch (n - jj) {
-                case 5: outer_tile<5>(at.data(), bw.data(), ii, jj); break;
-                case 4: outer_tile<4>(at.data(), bw.data(), ii, jj); break;
-                case 3: outer_tile<3>(at.data(), bw.data(), ii, jj); break;
-                case 2: outer_tile<2>(at.data(), bw.data(), ii, jj); break;
-                case 1: outer_tile<1>(at.data(), bw.data(), ii, jj); break;
-                default: break;
-                }
-            } else {
-                // The rows past the last full block of 16, four at a time.
-                const int64_t ii = m16 + (job - blocks) * 4;
-                int64_t jj = 0;
-                for (; jj + 3 <= n; jj += 3) {
-                    gemm_bloc_4x3_avx2<3, false>(ii, jj);
-                }
-                if (n - jj == 2) {
-                    gemm_bloc_4x3_avx2<2, false>(ii, jj);
-                } else if (n - jj == 1) {
-                    gemm_bloc_4x3_avx2<1, false>(ii, jj);
-                }
-            }
-        }
-        ggml_barrier(params->threadpool);
-    }
-
-    // Rows of k f16 values, ld apart, into rows of kp f32 values (the tail zeroed).
-    template <typename T>
-    static void widen_rows(const T *src, int64_t ld, int64_t rows, int64_t k, int64_t kp,
-                           float *dst) {
-        for (int64_t r = 0; r < rows; ++r) {
-            const T *in = src + ld * r;
-            float *out = dst + kp * r;
-            int64_t l = 0;
-            for (; l + 8 <= k; l += 8) {
-                _mm256_storeu_ps(out + l,
-                                 _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(in + l))));
-            }
-            for (; l < k; ++l) {
-                out[l] = GGML_CPU_FP16_TO_FP32(in[l]);
-            }
-            for (; l < kp; ++l) {
-                out[l] = 0.0f;
-            }
-        }
-    }
-#endif
 
 #if defined(__AVX2__)
     // gemm_bloc for four rows and up to three columns of 8-float vectors, with its twelve
