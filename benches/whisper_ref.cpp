@@ -5,6 +5,7 @@
 // src/asr/mod.rs), on a 16 kHz mono 16-bit WAV. No Rust, no decoding library, no windowing.
 //
 //   whisper_ref MODEL.bin SPEECH.wav THREADS [BEAM_SIZE] [--flash-attn] [--timings] [--poll-ms N]
+//               [--encode-only N]
 //
 // BEAM_SIZE defaults to 5 (beam search, patience -1); 1 means greedy with best_of 1, as
 // `hookscribe transcribe --beam-size 1`. --flash-attn turns on flash attention, which
@@ -14,6 +15,10 @@
 // --poll-ms N runs whisper_full on a second thread while the main thread wakes every N ms
 // (as Hookscribe's window loop does with recv_timeout(20 ms)), to measure what that costs.
 //
+// --encode-only N runs only the encoder, N times on the first 30 s of the file in one process,
+// and prints the fastest, first-quartile and median pass: the steadiest way on a noisy VM to
+// compare two builds of the encoder's kernels (vendor/README.md, section 17).
+//
 // stdout: the transcript (segments joined by a space, each trimmed).
 // stderr, last line: `whisper_ref load_s=... full_s=... total_s=... audio_s=...`
 // (total = load + whisper_full, wall clock).
@@ -21,6 +26,7 @@
 #include "whisper.h"
 
 #include <atomic>
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -113,6 +119,29 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+// --encode-only: the encoder alone, `passes` times on the first 30 s, on one state.
+int encode_only(whisper_context * ctx, const std::vector<float> & samples, int threads, int passes) {
+    const int n = int(std::min<size_t>(samples.size(), size_t(WHISPER_SAMPLE_RATE) * 30));
+    if (whisper_pcm_to_mel(ctx, samples.data(), n, threads) != 0) {
+        fprintf(stderr, "the spectrogram failed\n");
+        return 1;
+    }
+    std::vector<double> ms;
+    for (int pass = 0; pass < passes; pass++) {
+        const auto start = std::chrono::steady_clock::now();
+        if (whisper_encode(ctx, 0, threads) != 0) {
+            fprintf(stderr, "the encoder failed\n");
+            return 1;
+        }
+        ms.push_back(1e3 * seconds_since(start));
+    }
+    std::sort(ms.begin(), ms.end());
+    printf("encode passes=%d fastest_ms=%.1f q1_ms=%.1f median_ms=%.1f\n", passes, ms[0],
+           ms[ms.size() / 4], ms[ms.size() / 2]);
+    whisper_free(ctx);
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char ** argv) {
@@ -120,6 +149,7 @@ int main(int argc, char ** argv) {
     bool flash_attn = false;
     bool timings = false;
     int poll_ms = 0;
+    int encode_passes = 0;
     for (int i = 1; i < argc; i++) {
         std::string arg = argv[i];
         if (arg == "--flash-attn") {
@@ -128,12 +158,14 @@ int main(int argc, char ** argv) {
             timings = true;
         } else if (arg == "--poll-ms" && i + 1 < argc) {
             poll_ms = atoi(argv[++i]);
+        } else if (arg == "--encode-only" && i + 1 < argc) {
+            encode_passes = atoi(argv[++i]);
         } else {
             positional.push_back(arg);
         }
     }
     if (positional.size() < 3 || positional.size() > 4) {
-        fprintf(stderr, "usage: %s MODEL.bin SPEECH.wav THREADS [BEAM_SIZE] [--flash-attn] [--timings] [--poll-ms N]\n", argv[0]);
+        fprintf(stderr, "usage: %s MODEL.bin SPEECH.wav THREADS [BEAM_SIZE] [--flash-attn] [--timings] [--poll-ms N] [--encode-only N]\n", argv[0]);
         return 2;
     }
     const std::string model_path = positional[0];
@@ -177,6 +209,10 @@ int main(int argc, char ** argv) {
         return 1;
     }
     const double load_s = seconds_since(start);
+
+    if (encode_passes > 0) {
+        return encode_only(ctx, samples, threads, encode_passes);
+    }
 
     // = FullParams::new(strategy) + the setters in Run::params (src/asr/window.rs).
     const bool beam = beam_size > 1;
