@@ -138,7 +138,6 @@ int encode_only(whisper_context * ctx, const std::vector<float> & samples, int t
     std::sort(ms.begin(), ms.end());
     printf("encode passes=%d fastest_ms=%.1f q1_ms=%.1f median_ms=%.1f\n", passes, ms[0],
            ms[ms.size() / 4], ms[ms.size() / 2]);
-    whisper_free(ctx);
     return 0;
 }
 
@@ -211,7 +210,9 @@ int main(int argc, char ** argv) {
     const double load_s = seconds_since(start);
 
     if (encode_passes > 0) {
-        return encode_only(ctx, samples, threads, encode_passes);
+        const int status = encode_only(ctx, samples, threads, encode_passes);
+        whisper_free(ctx);
+        return status;
     }
 
     // = FullParams::new(strategy) + the setters in Run::params (src/asr/window.rs).
