@@ -103,7 +103,7 @@ pub const SETTINGS: &[SettingSpec] = &[
         key: "concurrency",
         group: QUEUE,
         default: "auto",
-        description: "Transcriptions run at once: auto (two on 4 or more cores, one below) or a number. They share the cores: a batch splits them, a file alone gets them all",
+        description: "Transcriptions run at once: auto (two on 2 or more cores, one on a single core) or a number. They share the cores: a batch splits them, a file alone gets them all",
         kind: Kind::CountOrAuto { max: 16 },
     },
     SettingSpec {
@@ -564,14 +564,16 @@ impl<'a> Settings<'a> {
     }
 }
 
-/// Below this many physical cores one job at a time is as fast: whisper.cpp's threads
-/// scale about linearly up to two (measured on the 2-core build machine), so a second job
-/// would only double the memory. With more cores each added thread gains less (a small
-/// model's decoder steps are short), so two jobs on half the cores each should finish a
-/// batch sooner; the 2-core build machine cannot measure that, the setting overrides it.
-const CORES_FOR_TWO_JOBS: usize = 4;
+/// From this many physical cores, two jobs at once finish a batch sooner than one job
+/// with all the cores. whisper.cpp's threads meet after every operation of its graphs, and
+/// part of each step runs on one thread, so two jobs on one core each waste less than one
+/// job on two: four 60-second recordings took 0.82x the time and 0.86x the CPU time with
+/// two at once on the 2-core build machine (benches/concurrency.sh). A file alone still
+/// gets every core, and a recording long enough for two lanes (asr/lanes.rs) already
+/// keeps two cores busy on its own.
+const CORES_FOR_TWO_JOBS: usize = 2;
 
-/// Jobs at once when the `concurrency` setting is `auto`: two on 4 or more physical
+/// Jobs at once when the `concurrency` setting is `auto`: two on 2 or more physical
 /// cores, each with half of them, else one.
 fn auto_concurrency(physical_cores: usize) -> usize {
     if physical_cores >= CORES_FOR_TWO_JOBS {
@@ -696,10 +698,10 @@ mod tests {
     }
 
     #[test]
-    fn two_jobs_on_four_or_more_cores_else_one() {
+    fn two_jobs_on_two_or_more_cores_else_one() {
         assert_eq!(auto_concurrency(1), 1);
-        assert_eq!(auto_concurrency(2), 1);
-        assert_eq!(auto_concurrency(3), 1);
+        assert_eq!(auto_concurrency(2), 2);
+        assert_eq!(auto_concurrency(3), 2);
         assert_eq!(auto_concurrency(4), 2);
         assert_eq!(auto_concurrency(16), 2);
     }
