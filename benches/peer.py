@@ -123,6 +123,12 @@ def main():
                 f"| {best['sys']:.2f} | {wall:.2f}x | {cpu:.2f}x | {user:.2f}x "
                 f"| {measure.mib(case.peak_rss())} | {measure.pct(error)} |")
         lines.append("")
+        # The medians hide how far rounds scatter on a shared VM: show Hookscribe's rounds.
+        default = by.get("Hookscribe default")
+        if default is not None and a.rounds > 1:
+            rounds = ", ".join(f"{o['cpu'] / b['cpu']:.2f}"
+                               for o, b in zip(default.records, base.records))
+            lines += [f"Hookscribe default's CPU ratio round by round: {rounds}.", ""]
     noisy = [c.key for cs in cases.values() for c in cs if not c.all_clean()]
     if noisy:
         lines.append(f"Runs disturbed by other processes (kept, marked): {', '.join(sorted(set(noisy)))}.")

@@ -5,6 +5,7 @@
 # float32. See benches/README.md.
 #   bash benches/peer.sh [--threads N] [--rounds N]
 #   bash benches/peer.sh --long   # 60 min: Hookscribe default against faster-whisper int8
+#   bash benches/peer.sh --speech [--rounds N]   # the 5 min of speech alone, the same two
 # Files: 5 minutes of Festival speech, the same reading with 1-12 s pauses as in a
 # meeting, and real recordings fetched from PyPI (a phone call, JFK, an audiobook with
 # pauses; benches/real_recordings.py). Writes benches/peer-results.md.
@@ -17,12 +18,14 @@ SPEECH_TARGET_S="${BENCH_SPEECH_S:-300}"
 THREADS=2
 ROUNDS=3
 LONG=0
+SPEECH_ONLY=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --threads) THREADS="$2"; shift ;;
     --rounds) ROUNDS="$2"; shift ;;
     --long) LONG=1 ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    --speech) SPEECH_ONLY=1 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
   shift
@@ -52,6 +55,20 @@ if [ "$LONG" = 1 ]; then
     --threads "$THREADS" --rounds "$ROUNDS" \
     --out "$ROOT/benches/peer-long-results.md" --raw "$BENCH/peer-long-raw.json"
   echo "Hookscribe: commit $COMMIT. Versions: $(versions)." | tee -a "$ROOT/benches/peer-long-results.md"
+  exit 0
+fi
+if [ "$SPEECH_ONLY" = 1 ]; then
+  # The closest race (continuous speech, CPU time), with more rounds than the whole table.
+  ensure_faster_whisper
+  import_tiny_en
+  import_default_models
+  step "Measuring 5 minutes of speech (about 30 s per round)"
+  python3 benches/peer.py --hookscribe "$HOOKSCRIBE" --home "$HOOKSCRIBE_HOME" \
+    --whisper-ref "$WHISPER_REF" --ggml "$GGML" --ct2 "$CT2_TINY_EN" --venv-python "$VENV/bin/python" \
+    --file "5 min speech=$SPEECH=$SPEECH_REF" --systems "Hookscribe default" \
+    --threads "$THREADS" --rounds "$ROUNDS" \
+    --out "$ROOT/benches/peer-speech-results.md" --raw "$BENCH/peer-speech-raw.json"
+  echo "Hookscribe: commit $COMMIT. Versions: $(versions)." | tee -a "$ROOT/benches/peer-speech-results.md"
   exit 0
 fi
 step "Real recordings from PyPI"
