@@ -355,6 +355,10 @@ pub struct SettingValue {
     pub description: &'static str,
     pub group: &'static str,
     pub kind: Kind,
+    /// For a setting that can be `auto`, the number `auto` stands for on this machine
+    /// (`threads`: the physical cores; `concurrency`: jobs at once), so that a view can
+    /// show it; `None` for the others.
+    pub auto: Option<String>,
 }
 
 /// The local API's base URL for an address and port (IPv6 addresses in brackets). A
@@ -435,6 +439,7 @@ impl<'a> Settings<'a> {
             description: spec.description,
             group: spec.group,
             kind: spec.kind,
+            auto: auto_value(spec.key),
         })
     }
 
@@ -573,6 +578,16 @@ impl<'a> Settings<'a> {
 /// keeps two cores busy on its own.
 const CORES_FOR_TWO_JOBS: usize = 2;
 
+/// What `auto` stands for on this machine, for the settings that take it.
+fn auto_value(key: &str) -> Option<String> {
+    let cores = crate::asr::default_threads();
+    match key {
+        "threads" => Some(cores.to_string()),
+        "concurrency" => Some(auto_concurrency(cores).to_string()),
+        _ => None,
+    }
+}
+
 /// Jobs at once when the `concurrency` setting is `auto`: two on 2 or more physical
 /// cores, each with half of them, else one.
 fn auto_concurrency(physical_cores: usize) -> usize {
@@ -625,6 +640,17 @@ mod tests {
         );
         assert_eq!(settings.get("concurrency").unwrap().value, "auto");
         assert!(!settings.get("concurrency").unwrap().is_set);
+        // What auto means here travels with the setting, for the window to show.
+        let here = crate::asr::default_threads();
+        assert_eq!(
+            settings.get("concurrency").unwrap().auto,
+            Some(auto_concurrency(here).to_string())
+        );
+        assert_eq!(
+            settings.get("threads").unwrap().auto,
+            Some(here.to_string())
+        );
+        assert_eq!(settings.get("beam_size").unwrap().auto, None);
         assert_eq!(
             settings.concurrency().unwrap(),
             auto_concurrency(crate::asr::default_threads())

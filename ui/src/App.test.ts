@@ -38,6 +38,7 @@ function theme(value: string): SettingValue {
     description: "The window's colours",
     group: 'App',
     kind: { type: 'choice', options: ['system', 'light', 'dark'] },
+    auto: null,
   };
 }
 

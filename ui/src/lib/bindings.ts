@@ -460,7 +460,13 @@ export type SettingValue = { key: string, value: string, default: string,
 /**
  * Whether the value was set (rather than the default).
  */
-is_set: boolean, description: string, group: string, kind: SettingKind, };
+is_set: boolean, description: string, group: string, kind: SettingKind, 
+/**
+ * For a setting that can be `auto`, the number `auto` stands for on this machine
+ * (`threads`: the physical cores; `concurrency`: jobs at once), so that a view can
+ * show it; `None` for the others.
+ */
+auto: string | null, };
 
 export type SettingKind = { "type": "model" } | { "type": "language" } | { "type": "count_or_auto", max: number, } | { "type": "count", min: number, max: number, } | { "type": "url" } | { "type": "duration" } | { "type": "duration_list" } | { "type": "switch" } | { "type": "choice", options: Array<string>, };
 

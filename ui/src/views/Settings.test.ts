@@ -9,7 +9,7 @@ import { callsOf, engineError, mockCommands, settle, type Call, type Handler } f
 import { normalized, stubMatchMedia } from '../components/test-helpers';
 
 function setting(key: string, group: string, kind: SettingKind, value: string, fields: Partial<SettingValue> = {}): SettingValue {
-  return { key, value, default: value, is_set: false, description: `About ${key}`, group, kind, ...fields };
+  return { key, value, default: value, is_set: false, description: `About ${key}`, group, kind, auto: null, ...fields };
 }
 
 /** The engine's settings (src/settings.rs), in an order other than the view's. */
@@ -277,6 +277,30 @@ describe('Settings: controls', () => {
     await fireEvent.click(auto); // on again
     await waitFor(() => expect(callsOf(calls, 'settings_set')[2]).toEqual({ key: 'threads', value: 'auto' }));
     await waitFor(() => expect(number.disabled).toBe(true));
+  });
+
+  it('"Auto" shows what it stands for on this computer, and starts the number from it', async () => {
+    const list = settings().map((s) => (s.key === 'threads' ? { ...s, auto: '2' } : s));
+    const calls = mockSettings({ settings_list: () => list, settings_set: storing(list) });
+    await renderView();
+
+    const auto = byId('setting-threads-auto');
+    const number = byId('setting-threads');
+    expect(auto.checked).toBe(true);
+    expect(number.disabled).toBe(true);
+    expect(number.value).toBe('2');
+
+    await fireEvent.click(auto); // off: this computer's number, to change from there
+    await waitFor(() => expect(callsOf(calls, 'settings_set')).toEqual([{ key: 'threads', value: '2' }]));
+    await waitFor(() => expect(number.disabled).toBe(false));
+
+    await type('setting-threads', '6');
+    await fireEvent.keyDown(number, { key: 'Enter' });
+    await waitFor(() => expect(callsOf(calls, 'settings_set')[1]).toEqual({ key: 'threads', value: '6' }));
+    await fireEvent.click(auto); // on again: the greyed number is what auto means, not 6
+    await waitFor(() => expect(callsOf(calls, 'settings_set')[2]).toEqual({ key: 'threads', value: 'auto' }));
+    await waitFor(() => expect(number.disabled).toBe(true));
+    expect(number.value).toBe('2');
   });
 
   it('the model is picked from installed and catalog models', async () => {

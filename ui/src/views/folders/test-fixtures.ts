@@ -24,6 +24,7 @@ export function settingValue(key: string, value: string, fields: Partial<Setting
     value,
     default: value,
     is_set: false,
+    auto: null,
     description: '',
     group: 'General',
     kind: { type: 'switch' },

@@ -103,6 +103,7 @@ export function settingValue(key: string, value: string): SettingValue {
     value,
     default: value,
     is_set: false,
+    auto: null,
     description: '',
     group: 'Transcription',
     kind: key === 'model' ? { type: 'model' } : { type: 'language' },
