@@ -578,12 +578,13 @@ impl<'a> Settings<'a> {
 /// keeps two cores busy on its own.
 const CORES_FOR_TWO_JOBS: usize = 2;
 
-/// What `auto` stands for on this machine, for the settings that take it.
+/// What `auto` stands for on this machine, for the settings that take it. The cores are
+/// counted only for those: counting them reads /proc, and every setting read comes here.
 fn auto_value(key: &str) -> Option<String> {
-    let cores = crate::asr::default_threads();
+    use crate::asr::default_threads;
     match key {
-        "threads" => Some(cores.to_string()),
-        "concurrency" => Some(auto_concurrency(cores).to_string()),
+        "threads" => Some(default_threads().to_string()),
+        "concurrency" => Some(auto_concurrency(default_threads()).to_string()),
         _ => None,
     }
 }

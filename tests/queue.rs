@@ -239,8 +239,8 @@ fn threads_per_job(log: &str) -> std::collections::HashMap<i64, usize> {
 }
 
 /// Two jobs at once (what `concurrency = auto` picks on 2 or more cores; set by hand
-/// here, whatever the machine): a batch runs side by side on half the cores each, and a file queued alone gets
-/// every core.
+/// here, whatever the machine): a batch runs side by side on half the cores each, and a
+/// file queued alone gets every core.
 #[test]
 fn a_batch_runs_side_by_side_on_shared_cores_and_a_lone_file_gets_them_all() {
     let _turn = whisper_turn();
