@@ -423,6 +423,22 @@ describe('Hookscribe desktop window', () => {
     await assert.rejects(fetch(`${base}/models`), 'nothing listens once it is off');
   });
 
+  step('"Auto" shows the number it stands for on this computer, and a number starts from it', async () => {
+    const concurrency = () => cli('config', 'list').find((s) => s.key === 'concurrency');
+    const here = concurrency().auto; // one or two jobs at once, by the physical cores
+    assert.ok(['1', '2'].includes(here), `auto stands for ${here}`);
+    await win.go('settings');
+    const field = (property) => win.run(`return document.getElementById('setting-concurrency').${property}`);
+    assert.equal(await field('disabled'), true, 'greyed out while Auto is on');
+    assert.equal(await field('value'), here);
+    await win.click('#setting-concurrency-auto'); // off: that number, to change from there
+    await poll(10_000, async () => (concurrency().value === here ? true : undefined));
+    assert.equal(await field('disabled'), false);
+    await win.click('#setting-concurrency-auto'); // on again
+    await poll(10_000, async () => (concurrency().value === 'auto' ? true : undefined));
+    assert.equal(await field('value'), here);
+  });
+
   step('dark theme, chosen in Settings, on every view', async () => {
     await win.choose('#setting-ui-theme', 'dark');
     await poll(10_000, async () => ((await win.run('return document.documentElement.dataset.theme')) === 'dark' ? true : undefined));
